@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note OR MIT */
+/*
+ * zc_kmod.h - userspace ABI of the zc.ko driver (/dev/zcN).
+ *
+ * Every structure uses fixed-width types with explicit padding, so 32- and
+ * 64-bit callers see the same layout. The ioctl number encodes the size of
+ * its argument, so a changed structure is a new ioctl; fields named
+ * __reserved / __pad must be zero on input and are zero on output. Any new
+ * semantics come with a bump of ZC_KMOD_ABI_VERSION, reported by
+ * ZC_IOC_GET_INFO.
+ */
+#ifndef _UAPI_ZC_KMOD_H
+#define _UAPI_ZC_KMOD_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define ZC_KMOD_ABI_VERSION	1
+
+#define ZC_KMOD_DEV_PREFIX	"/dev/zc"
+
+/* Roles an opener can bind to on one link. */
+#define ZC_ROLE_NONE		0
+#define ZC_ROLE_HOST		1
+#define ZC_ROLE_REMOTE		2
+
+/* zc_kmod_info.flags */
+#define ZC_INFO_F_CONTIG	(1U << 0) /* pool is physically contiguous */
+#define ZC_INFO_F_PHYS_VALID	(1U << 1) /* phys_base is filled in */
+#define ZC_INFO_F_SW_MAILBOX	(1U << 2) /* remote role is a second opener */
+
+/* zc_kmod_info.roles_bound: one bit per role, (1 << ZC_ROLE_x) */
+
+struct zc_kmod_info {
+	__u32 abi_version;	/* ZC_KMOD_ABI_VERSION */
+	__u32 link_id;		/* N of /dev/zcN */
+	__u64 pool_size;	/* bytes; a multiple of page_size */
+	__u64 phys_base;	/* pool's physical base, CAP_SYS_ADMIN only */
+	__u32 slot_size;	/* bytes; a power of two */
+	__u32 nr_slots;		/* pool_size / slot_size */
+	__u32 page_size;	/* mmap granularity */
+	__u32 flags;		/* ZC_INFO_F_* */
+	__u32 roles_bound;	/* (1 << ZC_ROLE_HOST) | (1 << ZC_ROLE_REMOTE) */
+	__u32 __pad;
+	__u64 __reserved[4];
+};
+
+struct zc_kmod_bind {
+	__u32 role;		/* ZC_ROLE_HOST or ZC_ROLE_REMOTE */
+	__u32 flags;		/* must be 0 */
+	__s32 doorbell_fd;	/* eventfd the driver signals on a peer kick */
+	__s32 kick_fd;		/* eventfd the caller writes to kick the peer */
+	__u64 __reserved[2];
+};
+
+/* zc_kmod_peer.state */
+#define ZC_PEER_NONE		0 /* no peer has attached since our bind */
+#define ZC_PEER_UP		1 /* the peer role is bound */
+#define ZC_PEER_LOST		2 /* the peer was bound and has gone */
+
+struct zc_kmod_peer {
+	__u32 role;		/* caller's role */
+	__u32 state;		/* ZC_PEER_* */
+	__u32 events;		/* peer attach/detach events since our bind */
+	__u32 __pad;
+	__u64 kicks_sent;	/* kicks the caller made */
+	__u64 doorbells;	/* doorbells delivered to the caller */
+	__u64 __reserved[2];
+};
+
+#define ZC_IOC_MAGIC		0xC7
+
+/* Geometry, ABI version and (for CAP_SYS_ADMIN) the pool's physical base. */
+#define ZC_IOC_GET_INFO		_IOR(ZC_IOC_MAGIC, 0x00, struct zc_kmod_info)
+/* Claim a role and attach the two doorbell eventfds; once per open file. */
+#define ZC_IOC_BIND		_IOW(ZC_IOC_MAGIC, 0x01, struct zc_kmod_bind)
+/* Peer state; also acknowledges the peer events that raise EPOLLPRI. */
+#define ZC_IOC_PEER_STATE	_IOR(ZC_IOC_MAGIC, 0x02, struct zc_kmod_peer)
+
+#endif /* _UAPI_ZC_KMOD_H */

@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * zc/dataplane.h - the zero-copy data path of one channel, freestanding.
+ *
+ * This is the code every home shares: libzc (channel.h), the firmware and
+ * the kernel driver bind a struct zc_channel to a channel of a mapped
+ * region with zc_chan_bind() and call the inline burst functions. Each
+ * home supplies the two slow paths: zc__kick() (ring the peer's doorbell)
+ * and zc__break() (mark the channel broken and say why).
+ */
+#ifndef ZC_DATAPLANE_H
+#define ZC_DATAPLANE_H
+
+#include "ring.h"
+#include "frame.h"
+#include "layout.h"
+
+#ifndef __KERNEL__
+#include <stdint.h>
+#include <stddef.h>
+#else
+typedef u8 uint8_t;
+typedef u16 uint16_t;
+typedef u32 uint32_t;
+typedef u64 uint64_t;
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct zc_region;
+
+/* One message buffer: a slot being filled (tx) or held (rx). */
+struct zc_buf {
+	void *data;		/* payload, inside the shared pool */
+	uint32_t len;		/* payload bytes: set before zc_send, set by zc_recv */
+	uint32_t cap;		/* payload capacity of the slot */
+	uint32_t slot;		/* slot number (internal) */
+	uint16_t id;		/* message id (rx) */
+	uint16_t flags;		/* ZC_FRAME_* fragment flags (rx) */
+	uint32_t src;		/* sender's address (rx) */
+	uint32_t dst;		/* receiver's address (rx) */
+};
+
+/* Channel counters (process-local). */
+struct zc_channel_stats {
+	uint64_t tx_msgs, tx_bytes, rx_msgs, rx_bytes;
+	uint64_t tx_full;	/* times a sender found no free slot (back-pressure) */
+};
+
+/* Internal state, public only so the data path can be inline. */
+struct zc_channel {
+	struct zc_ring tx;	/* our frames to the peer: we produce */
+	struct zc_ring tx_free;	/* our slots coming back: we consume */
+	struct zc_ring rx;	/* the peer's frames: we consume */
+	struct zc_ring rx_free;	/* the peer's slots going back: we produce */
+	uint8_t *tx_base;	/* our slot 0 */
+	uint8_t *rx_base;	/* the peer's slot 0 */
+	uint8_t *tx_owned;	/* per tx slot: 1 while reserved by us */
+	uint8_t *rx_held;	/* per rx slot: 1 while received and not released */
+	uint32_t slots;
+	uint32_t slot_shift;
+	uint32_t slot_size;
+	uint32_t src, dst;	/* our address, the peer's */
+	uint16_t index;		/* channel table index */
+	uint16_t tx_id;		/* next message id we send */
+	uint16_t rx_id;		/* next message id we expect */
+	int broken;		/* 0, or the negative errno that broke it */
+	uint32_t *peer_wakeup;	/* the peer's need_wakeup word */
+	struct zc_reasm reasm;
+	struct zc_channel_stats stats;
+	struct zc_region *region; /* owner (libzc region, firmware link, kernel device) */
+	uint32_t epoch;		/* announcement this handle belongs to */
+	int announcer;		/* side that announced it */
+	const char *why;	/* what broke it */
+	char name[ZC_NAME_MAX];
+};
+typedef struct zc_channel zc_channel;
+
+/* Internal slow paths the inline calls use. */
+int zc__break(zc_channel *ch, int err, const char *why);
+void zc__kick(zc_channel *ch);
+
+/* After publishing to the peer: ring its doorbell only if it sleeps. */
+static inline void zc__notify(zc_channel *ch)
+{
+	/*
+	 * Full fence: our index store must be visible before we read the
+	 * peer's need_wakeup, pairing with the fence a sleeper puts between
+	 * setting need_wakeup and re-checking the rings (Dekker). Without it
+	 * both could miss each other and the peer would sleep on a message.
+	 */
+	zc_fence_full();
+	if (zc_load_relaxed(ch->peer_wakeup))
+		zc__kick(ch);
+}
+
+#define ZC_BURST_MAX 64
+
+/*
+ * Reserve up to @n free slots (at most ZC_BURST_MAX) for sending. Returns
+ * how many were reserved (0: none free now, the peer holds them all: back
+ * pressure) or a negative errno. Each buf's data/cap are set.
+ */
+static inline int zc_reserve_burst(zc_channel *ch, struct zc_buf *bufs,
+				   unsigned int n)
+{
+	struct zc_desc d[ZC_BURST_MAX];
+	int got, i;
+
+	if (zc_unlikely(ch->broken))
+		return ch->broken;
+	if (n > ZC_BURST_MAX)
+		n = ZC_BURST_MAX;
+	got = zc_ring_consume_burst(&ch->tx_free, d, n);
+	if (zc_unlikely(got < 0))
+		return zc__break(ch, got, "return ring index out of range");
+	for (i = 0; i < got; i++) {
+		uint32_t s = d[i].slot;
+
+		if (zc_unlikely(s >= ch->slots || ch->tx_owned[s]))
+			return zc__break(ch, -ZC_EPROTO,
+					 "peer returned a slot it does not hold");
+		ch->tx_owned[s] = 1;
+		bufs[i].slot = s;
+		bufs[i].data = ch->tx_base + ((size_t)s << ch->slot_shift) +
+			       ZC_FRAME_HDR_SIZE;
+		bufs[i].cap = ch->slot_size - ZC_FRAME_HDR_SIZE;
+		bufs[i].len = 0;
+	}
+	if (zc_unlikely(got == 0)) {
+		ch->stats.tx_full++;
+		ZC_PROBE1(full, ch->index);
+	}
+	return got;
+}
+
+/* Build the frame header of a reserved buffer (internal). */
+static inline int zc__frame(zc_channel *ch, struct zc_buf *b, uint16_t flags,
+			    struct zc_desc *d)
+{
+	struct zc_frame_hdr *h;
+
+	if (zc_unlikely(b->slot >= ch->slots || !ch->tx_owned[b->slot] ||
+			b->len > ch->slot_size - ZC_FRAME_HDR_SIZE))
+		return -ZC_EINVAL;
+	h = (struct zc_frame_hdr *)(ch->tx_base +
+				    ((size_t)b->slot << ch->slot_shift));
+	ZC_PROBE3(send, ch->index, b->len, ch->tx_id);
+	zc_frame_set(h, ch->src, ch->dst, ch->tx_id++, ch->index, b->len, flags);
+	ch->tx_owned[b->slot] = 0;
+	d->slot = b->slot;
+	d->len = b->len + ZC_FRAME_HDR_SIZE;
+	ch->stats.tx_bytes += b->len;
+	return 0;
+}
+
+/*
+ * Send @n reserved buffers (their len set) in order, as whole messages.
+ * Returns @n or a negative errno (-EINVAL: a buffer not reserved on this
+ * channel or longer than its slot; nothing was sent then).
+ */
+static inline int zc_send_burst(zc_channel *ch, struct zc_buf *bufs,
+				unsigned int n)
+{
+	struct zc_desc d[ZC_BURST_MAX];
+	unsigned int i;
+	int rc;
+
+	if (zc_unlikely(ch->broken))
+		return ch->broken;
+	if (zc_unlikely(n > ZC_BURST_MAX))
+		return -ZC_EINVAL;
+	for (i = 0; i < n; i++) {
+		if (zc_unlikely(bufs[i].slot >= ch->slots ||
+				!ch->tx_owned[bufs[i].slot] ||
+				bufs[i].len > ch->slot_size - ZC_FRAME_HDR_SIZE))
+			return -ZC_EINVAL;
+	}
+	for (i = 0; i < n; i++)
+		zc__frame(ch, &bufs[i], 0, &d[i]);
+	/* We own every slot we send, and the ring holds them all: it fits. */
+	rc = zc_ring_produce_bulk(&ch->tx, d, n);
+	if (zc_unlikely(rc != (int)n))
+		return zc__break(ch, rc < 0 ? rc : -ZC_EPROTO,
+				 "peer consumer index out of range");
+	ch->stats.tx_msgs += n;
+	zc__notify(ch);
+	return (int)n;
+}
+
+/*
+ * Receive up to @n frames (at most ZC_BURST_MAX) without copying: each buf
+ * points into the pool and stays valid until released. Returns the count
+ * (0: nothing waiting) or a negative errno: -EPROTO for a corrupt
+ * descriptor or header, -EBADMSG for a message-id gap, duplicate or
+ * reorder.
+ */
+static inline int zc_recv_burst(zc_channel *ch, struct zc_buf *bufs,
+				unsigned int n)
+{
+	struct zc_desc d[ZC_BURST_MAX];
+	int got, i;
+
+	if (zc_unlikely(ch->broken))
+		return ch->broken;
+	if (n > ZC_BURST_MAX)
+		n = ZC_BURST_MAX;
+	got = zc_ring_consume_burst(&ch->rx, d, n);
+	if (zc_unlikely(got < 0))
+		return zc__break(ch, got, "peer producer index out of range");
+	for (i = 0; i < got; i++) {
+		struct zc_frame_hdr h;
+		uint32_t s = d[i].slot;
+		uint8_t *p;
+		int len;
+
+		if (zc_unlikely(s >= ch->slots || ch->rx_held[s]))
+			return zc__break(ch, -ZC_EPROTO,
+					 "descriptor names a slot out of range or already held");
+		p = ch->rx_base + ((size_t)s << ch->slot_shift);
+		/* One read of the header: the peer may rewrite the slot. */
+		__builtin_memcpy(&h, p, sizeof(h));
+		len = zc_frame_check(&h, d[i].len, ch->slot_size, ch->index,
+				     ch->rx_id);
+		if (zc_unlikely(len < 0))
+			return zc__break(ch, len, len == -ZC_EBADMSG ?
+					 "message id out of sequence (lost, duplicated or reordered frame)" :
+					 "frame header length or flags corrupt");
+		ZC_PROBE3(recv, ch->index, len, ch->rx_id);
+		ch->rx_id++;
+		ch->rx_held[s] = 1;
+		bufs[i].slot = s;
+		bufs[i].data = p + ZC_FRAME_HDR_SIZE;
+		bufs[i].len = (uint32_t)len;
+		bufs[i].cap = ch->slot_size - ZC_FRAME_HDR_SIZE;
+		bufs[i].id = h.msg_id;
+		bufs[i].flags = h.flags & ZC_FRAME_FLAGS_MASK;
+		bufs[i].src = h.src;
+		bufs[i].dst = h.dst;
+		ch->stats.rx_bytes += (uint32_t)len;
+	}
+	ch->stats.rx_msgs += (unsigned int)got;
+	return got;
+}
+
+/*
+ * Release @n received buffers, giving their slots back to the peer (in any
+ * order). Returns @n or -EINVAL for a buffer not held on this channel.
+ */
+static inline int zc_release_burst(zc_channel *ch, const struct zc_buf *bufs,
+				   unsigned int n)
+{
+	struct zc_desc d[ZC_BURST_MAX];
+	unsigned int i;
+	int rc;
+
+	if (zc_unlikely(n > ZC_BURST_MAX))
+		return -ZC_EINVAL;
+	for (i = 0; i < n; i++)
+		if (zc_unlikely(bufs[i].slot >= ch->slots ||
+				!ch->rx_held[bufs[i].slot]))
+			return -ZC_EINVAL;
+	for (i = 0; i < n; i++) {
+		ch->rx_held[bufs[i].slot] = 0;
+		d[i].slot = bufs[i].slot;
+		d[i].len = 0;
+	}
+	ZC_PROBE2(release, ch->index, n);
+	if (zc_unlikely(ch->broken))
+		return (int)n;	/* nobody to give them to */
+	rc = zc_ring_produce_bulk(&ch->rx_free, d, n);
+	if (zc_unlikely(rc != (int)n))
+		return zc__break(ch, rc < 0 ? rc : -ZC_EPROTO,
+				 "peer return-ring index out of range");
+	zc__notify(ch);
+	return (int)n;
+}
+
+/* Frames waiting to be received (0 if none; negative if broken). */
+static inline int zc_rx_ready(zc_channel *ch)
+{
+	int n;
+
+	if (zc_unlikely(ch->broken))
+		return ch->broken;
+	n = zc_ring_avail(&ch->rx, 1);
+	return n < 0 ? zc__break(ch, n, "peer producer index out of range") : n;
+}
+
+/* Slots free to reserve now (0 if none; negative if broken). */
+static inline int zc_tx_ready(zc_channel *ch)
+{
+	int n;
+
+	if (zc_unlikely(ch->broken))
+		return ch->broken;
+	n = zc_ring_avail(&ch->tx_free, 1);
+	return n < 0 ? zc__break(ch, n, "return ring index out of range") : n;
+}
+
+
+/*
+ * Reset the four rings of channel @c to empty, each return ring full of its
+ * direction's slot numbers. Only the side announcing the channel does this,
+ * before publishing the announcement (or the host, for a new peer).
+ */
+static inline void zc_chan_reset(uint8_t *base, const struct zc_geom *g,
+				 uint32_t c)
+{
+	uint32_t dir, i;
+
+	for (dir = 0; dir < 2; dir++) {
+		struct zc_ring_hdr *data = (struct zc_ring_hdr *)
+			(base + zc_ring_off(g, c, dir, ZC_RING_DATA));
+		struct zc_ring_hdr *ret = (struct zc_ring_hdr *)
+			(base + zc_ring_off(g, c, dir, ZC_RING_RETURN));
+		struct zc_desc *d = (struct zc_desc *)(ret + 1);
+
+		zc_ring_reset(data, 0);
+		for (i = 0; i < g->slots; i++) {
+			d[i].slot = i;
+			d[i].len = 0;
+		}
+		zc_store_relaxed(&ret->cons, 0);
+		/* Release: the slot numbers are in place before the index says so. */
+		zc_store_release(&ret->prod, g->slots);
+	}
+}
+
+/*
+ * Bind @ch to channel @c of the region mapped at @base, as side @side.
+ * @tx_owned and @rx_held are caller-provided arrays of g->slots bytes
+ * (zeroed here). Addresses and ids start afresh.
+ */
+static inline void zc_chan_bind(struct zc_channel *ch, uint8_t *base,
+				const struct zc_geom *g, uint32_t c, int side,
+				uint8_t *tx_owned, uint8_t *rx_held)
+{
+	struct zc_superblock *sb = (struct zc_superblock *)base;
+	uint32_t i, peer = side ^ 1;
+
+	zc_ring_attach(&ch->tx, (struct zc_ring_hdr *)
+		       (base + zc_ring_off(g, c, side, ZC_RING_DATA)),
+		       g->ring_entries, 1);
+	zc_ring_attach(&ch->tx_free, (struct zc_ring_hdr *)
+		       (base + zc_ring_off(g, c, side, ZC_RING_RETURN)),
+		       g->ring_entries, 0);
+	zc_ring_attach(&ch->rx, (struct zc_ring_hdr *)
+		       (base + zc_ring_off(g, c, peer, ZC_RING_DATA)),
+		       g->ring_entries, 0);
+	zc_ring_attach(&ch->rx_free, (struct zc_ring_hdr *)
+		       (base + zc_ring_off(g, c, peer, ZC_RING_RETURN)),
+		       g->ring_entries, 1);
+	ch->tx_base = base + zc_slot_off(g, c, side, 0);
+	ch->rx_base = base + zc_slot_off(g, c, peer, 0);
+	for (i = 0; i < g->slots; i++) {
+		tx_owned[i] = 0;
+		rx_held[i] = 0;
+	}
+	ch->tx_owned = tx_owned;
+	ch->rx_held = rx_held;
+	ch->slots = g->slots;
+	ch->slot_shift = g->slot_shift;
+	ch->slot_size = g->slot_size;
+	ch->index = (uint16_t)c;
+	ch->tx_id = 0;
+	ch->rx_id = 0;
+	ch->broken = 0;
+	ch->why = 0;
+	ch->peer_wakeup = &sb->side[peer].need_wakeup;
+	ch->reasm.active = 0;
+	ch->reasm.got = 0;
+	ch->reasm.total = 0;
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ZC_DATAPLANE_H */

@@ -1,0 +1,723 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zc.ko - shared buffer pool and eventfd doorbells between a Linux host and
+ * a remote processor.
+ *
+ * Each link is a misc device /dev/zcN with one pool, allocated at load time.
+ * The driver never interprets the pool: userspace (libzc) formats it. It
+ * supplies memory (mmap, shared only), doorbells (eventfds) and peer-loss
+ * notification (EPOLLHUP on the /dev/zcN file, plus a doorbell).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/percpu.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/version.h>
+#include <linux/vmalloc.h>
+
+#include "zc_internal.h"
+
+#define CREATE_TRACE_POINTS
+#include "zc_trace.h"
+
+#define ZC_MAX_LINKS		16
+#define ZC_MIN_SLOT		64
+#define ZC_MAX_SLOT		65536	/* frame length field is 16 bits */
+#define ZC_MAX_POOL		(1UL << 30)
+
+static unsigned int links = 1;
+module_param(links, uint, 0444);
+MODULE_PARM_DESC(links, "Number of links, one /dev/zcN each (1-16, default 1)");
+
+static unsigned long pool_size = 4UL << 20;
+module_param(pool_size, ulong, 0444);
+MODULE_PARM_DESC(pool_size,
+		 "Pool bytes per link: page multiple, slot multiple, <= 1 GiB (default 4 MiB)");
+
+static unsigned int slot_size = 2048;
+module_param(slot_size, uint, 0444);
+MODULE_PARM_DESC(slot_size, "Slot bytes: power of two, 64-65536 (default 2048)");
+
+static bool contig = true;
+module_param(contig, bool, 0444);
+MODULE_PARM_DESC(contig,
+		 "Try a physically contiguous pool before vmalloc (default Y)");
+
+static struct zc_link *zc_links;
+static unsigned int zc_nr_links;
+
+/*
+ * Set while this CPU signals a doorbell. A kick wakeup seen meanwhile was
+ * caused by our own eventfd_signal() (an eventfd bound both as a doorbell
+ * and as a kick): forwarding it would ping-pong forever, so it is dropped.
+ */
+static DEFINE_PER_CPU(bool, zc_in_doorbell);
+
+static inline void zc_eventfd_signal(struct eventfd_ctx *ctx)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+	eventfd_signal(ctx);
+#else
+	eventfd_signal(ctx, 1);
+#endif
+}
+
+/* Called under link->lock, irqs off: the flag cannot move to another CPU. */
+static void zc_ring_doorbell_locked(struct zc_file *f)
+{
+	__this_cpu_write(zc_in_doorbell, true);
+	zc_eventfd_signal(f->doorbell);
+	__this_cpu_write(zc_in_doorbell, false);
+}
+
+/* Deliver a doorbell to the end bound as @to. Any context. */
+void zc_link_doorbell(struct zc_link *link, u32 to)
+{
+	struct zc_file *f;
+	unsigned long flags;
+	bool delivered = false;
+
+	if (WARN_ON_ONCE(to != ZC_ROLE_HOST && to != ZC_ROLE_REMOTE))
+		return;
+
+	spin_lock_irqsave(&link->lock, flags);
+	f = link->end[to];
+	if (f) {
+		zc_ring_doorbell_locked(f);
+		atomic64_inc(&f->doorbells);
+		delivered = true;
+	}
+	spin_unlock_irqrestore(&link->lock, flags);
+
+	if (delivered)
+		atomic64_inc(&link->doorbells[to]);
+	else
+		atomic64_inc(&link->kicks_dropped);
+	trace_zc_doorbell(link->id, to, delivered);
+}
+
+static void zc_ring_work(struct irq_work *work)
+{
+	struct zc_file *f = container_of(work, struct zc_file, ring_work);
+
+	f->link->ops->ring(f->link, f->role);
+}
+
+/*
+ * Wakeup callback on the kick eventfd's wait queue, called with its
+ * wqh.lock held and irqs off. The eventfd core forbids signalling another
+ * eventfd from here (current->in_eventfd), so the ring is deferred to
+ * irq_work, which runs as soon as irqs are enabled again.
+ */
+static int zc_kick_wake(wait_queue_entry_t *wait, unsigned int mode,
+			int sync, void *key)
+{
+	struct zc_file *f = container_of(wait, struct zc_file, kick_wait);
+	__poll_t events = key_to_poll(key);
+	u64 cnt, total = 0;
+
+	if (!(events & EPOLLIN))
+		return 0;
+
+	/* Drain the counter, so a writer can never block on a full one. */
+	do {
+		eventfd_ctx_do_read(f->kick, &cnt);
+		total += cnt;
+	} while (cnt);
+
+	if (__this_cpu_read(zc_in_doorbell)) {
+		atomic64_inc(&f->link->loops);
+		return 0;
+	}
+
+	atomic64_inc(&f->kicks_sent);
+	atomic64_inc(&f->link->kicks[f->role]);
+	trace_zc_kick(f->link->id, f->role, total);
+	irq_work_queue(&f->ring_work);
+	return 0;
+}
+
+static void zc_kick_queue(struct file *file, wait_queue_head_t *wqh,
+			  poll_table *pt)
+{
+	struct zc_file *f = container_of(pt, struct zc_file, kick_pt);
+
+	f->kick_wqh = wqh;
+	add_wait_queue(wqh, &f->kick_wait);
+}
+
+static int zc_open(struct inode *inode, struct file *file)
+{
+	struct zc_link *link = container_of(file->private_data,
+					    struct zc_link, misc);
+	struct zc_file *f;
+
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	f->link = link;
+	mutex_init(&f->bind_lock);
+	init_irq_work(&f->ring_work, zc_ring_work);
+	atomic64_set(&f->kicks_sent, 0);
+	atomic64_set(&f->doorbells, 0);
+	file->private_data = f;
+	return 0;
+}
+
+static void zc_unbind(struct zc_file *f)
+{
+	struct zc_link *link = f->link;
+	struct zc_file *peer;
+	unsigned long flags;
+	u64 cnt;
+
+	spin_lock_irqsave(&link->lock, flags);
+	link->end[f->role] = NULL;
+	peer = link->end[zc_peer_role(f->role)];
+	if (peer) {
+		peer->peer_state = ZC_PEER_LOST;
+		peer->peer_events++;
+		/* wake a survivor that sleeps on its doorbell only */
+		zc_ring_doorbell_locked(peer);
+	}
+	spin_unlock_irqrestore(&link->lock, flags);
+	wake_up_interruptible_poll(&link->poll_wq, EPOLLHUP | EPOLLPRI);
+	trace_zc_unbind(link->id, f->role, peer);
+
+	/* No kick wakeup runs after this returns ... */
+	eventfd_ctx_remove_wait_queue(f->kick, &f->kick_wait, &cnt);
+	/* ... and no ring deferred by an earlier one is still pending. */
+	irq_work_sync(&f->ring_work);
+
+	if (link->ops->detach)
+		link->ops->detach(link, f->role);
+	eventfd_ctx_put(f->kick);
+	eventfd_ctx_put(f->doorbell);
+}
+
+static int zc_release(struct inode *inode, struct file *file)
+{
+	struct zc_file *f = file->private_data;
+
+	if (f->role)
+		zc_unbind(f);
+	mutex_destroy(&f->bind_lock);
+	kfree(f);
+	return 0;
+}
+
+static int zc_bind(struct zc_file *f, void __user *argp)
+{
+	struct zc_link *link = f->link;
+	struct zc_kmod_bind b;
+	struct eventfd_ctx *doorbell, *kick;
+	struct zc_file *peer;
+	struct file *kick_file;
+	unsigned long flags;
+	__poll_t mask;
+	u64 cnt;
+	int ret;
+
+	if (copy_from_user(&b, argp, sizeof(b)))
+		return -EFAULT;
+	if (b.flags || b.__reserved[0] || b.__reserved[1])
+		return -EINVAL;
+	if (b.role != ZC_ROLE_HOST && b.role != ZC_ROLE_REMOTE)
+		return -EINVAL;
+	if (b.role == ZC_ROLE_REMOTE &&
+	    !(link->ops->caps & ZC_MBOX_CAP_SW_REMOTE))
+		return -EOPNOTSUPP;
+
+	mutex_lock(&f->bind_lock);
+	if (f->role) {
+		ret = -EALREADY;
+		goto out_unlock;
+	}
+
+	doorbell = eventfd_ctx_fdget(b.doorbell_fd);	/* -EBADF or -EINVAL */
+	if (IS_ERR(doorbell)) {
+		ret = PTR_ERR(doorbell);
+		goto out_unlock;
+	}
+	kick_file = fget(b.kick_fd);
+	if (!kick_file) {
+		ret = -EBADF;
+		goto out_doorbell;
+	}
+	kick = eventfd_ctx_fileget(kick_file);
+	if (IS_ERR(kick)) {
+		ret = PTR_ERR(kick);
+		goto out_kick_file;
+	}
+	if (kick == doorbell) {
+		ret = -EINVAL;
+		goto out_kick;
+	}
+
+	if (link->ops->attach) {
+		ret = link->ops->attach(link, b.role);
+		if (ret)
+			goto out_kick;
+	}
+
+	spin_lock_irqsave(&link->lock, flags);
+	if (link->end[b.role]) {
+		spin_unlock_irqrestore(&link->lock, flags);
+		ret = -EBUSY;
+		goto out_detach;
+	}
+	f->role = b.role;
+	f->doorbell = doorbell;
+	f->kick = kick;
+	f->peer_events = 0;
+	f->peer_events_seen = 0;
+	peer = link->end[zc_peer_role(b.role)];
+	f->peer_state = peer ? ZC_PEER_UP : ZC_PEER_NONE;
+	if (peer) {
+		peer->peer_state = ZC_PEER_UP;
+		peer->peer_events++;
+	}
+	link->end[b.role] = f;
+	spin_unlock_irqrestore(&link->lock, flags);
+	if (peer)
+		wake_up_interruptible_poll(&link->poll_wq, EPOLLPRI);
+
+	/* Arm the kick watcher; kicks flow from here on. */
+	init_waitqueue_func_entry(&f->kick_wait, zc_kick_wake);
+	init_poll_funcptr(&f->kick_pt, zc_kick_queue);
+	mask = vfs_poll(kick_file, &f->kick_pt);
+	if (mask & EPOLLIN) {
+		/* A kick written before the bind is stale: drop it. */
+		spin_lock_irqsave(&f->kick_wqh->lock, flags);
+		do {
+			eventfd_ctx_do_read(kick, &cnt);
+		} while (cnt);
+		spin_unlock_irqrestore(&f->kick_wqh->lock, flags);
+	}
+	fput(kick_file);
+
+	trace_zc_bind(link->id, b.role, task_tgid_nr(current));
+	mutex_unlock(&f->bind_lock);
+	return 0;
+
+out_detach:
+	if (link->ops->detach)
+		link->ops->detach(link, b.role);
+out_kick:
+	eventfd_ctx_put(kick);
+out_kick_file:
+	fput(kick_file);
+out_doorbell:
+	eventfd_ctx_put(doorbell);
+out_unlock:
+	mutex_unlock(&f->bind_lock);
+	return ret;
+}
+
+static int zc_get_info(struct zc_file *f, void __user *argp)
+{
+	struct zc_link *link = f->link;
+	struct zc_kmod_info info;
+	unsigned long flags;
+
+	memset(&info, 0, sizeof(info));
+	info.abi_version = ZC_KMOD_ABI_VERSION;
+	info.link_id = link->id;
+	info.pool_size = link->pool_size;
+	info.slot_size = link->slot_size;
+	info.nr_slots = link->pool_size / link->slot_size;
+	info.page_size = PAGE_SIZE;
+	if (link->contig) {
+		info.flags |= ZC_INFO_F_CONTIG;
+		/* A physical address helps an attacker; firmware loaders are root. */
+		if (capable(CAP_SYS_ADMIN)) {
+			info.phys_base = link->phys_base;
+			info.flags |= ZC_INFO_F_PHYS_VALID;
+		}
+	}
+	if (link->ops->caps & ZC_MBOX_CAP_SW_REMOTE)
+		info.flags |= ZC_INFO_F_SW_MAILBOX;
+
+	spin_lock_irqsave(&link->lock, flags);
+	if (link->end[ZC_ROLE_HOST])
+		info.roles_bound |= 1U << ZC_ROLE_HOST;
+	if (link->end[ZC_ROLE_REMOTE])
+		info.roles_bound |= 1U << ZC_ROLE_REMOTE;
+	spin_unlock_irqrestore(&link->lock, flags);
+
+	if (copy_to_user(argp, &info, sizeof(info)))
+		return -EFAULT;
+	return 0;
+}
+
+static int zc_peer_state(struct zc_file *f, void __user *argp)
+{
+	struct zc_link *link = f->link;
+	struct zc_kmod_peer p;
+	unsigned long flags;
+
+	/* role is written once, under bind_lock, before the file is bound */
+	if (!READ_ONCE(f->role))
+		return -ENOTCONN;
+
+	memset(&p, 0, sizeof(p));
+	p.role = f->role;
+	spin_lock_irqsave(&link->lock, flags);
+	p.state = f->peer_state;
+	p.events = f->peer_events;
+	f->peer_events_seen = f->peer_events;
+	spin_unlock_irqrestore(&link->lock, flags);
+	p.kicks_sent = atomic64_read(&f->kicks_sent);
+	p.doorbells = atomic64_read(&f->doorbells);
+
+	if (copy_to_user(argp, &p, sizeof(p)))
+		return -EFAULT;
+	return 0;
+}
+
+static long zc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct zc_file *f = file->private_data;
+	void __user *argp = (void __user *)arg;
+	long ret;
+
+	switch (cmd) {
+	case ZC_IOC_GET_INFO:
+		ret = zc_get_info(f, argp);
+		break;
+	case ZC_IOC_BIND:
+		ret = zc_bind(f, argp);
+		break;
+	case ZC_IOC_PEER_STATE:
+		ret = zc_peer_state(f, argp);
+		break;
+	default:
+		ret = -ENOTTY;
+		break;
+	}
+	if (ret)
+		atomic64_inc(&f->link->errors);
+	return ret;
+}
+
+static __poll_t zc_poll(struct file *file, poll_table *pt)
+{
+	struct zc_file *f = file->private_data;
+	struct zc_link *link = f->link;
+	unsigned long flags;
+	__poll_t mask = 0;
+
+	poll_wait(file, &link->poll_wq, pt);
+
+	spin_lock_irqsave(&link->lock, flags);
+	if (f->role) {
+		if (f->peer_state == ZC_PEER_LOST)
+			mask |= EPOLLHUP;
+		if (f->peer_events != f->peer_events_seen)
+			mask |= EPOLLPRI;
+	}
+	spin_unlock_irqrestore(&link->lock, flags);
+	return mask;
+}
+
+static void zc_vm_open(struct vm_area_struct *vma)
+{
+	struct zc_link *link = vma->vm_private_data;
+
+	atomic_inc(&link->mappings);
+}
+
+static void zc_vm_close(struct vm_area_struct *vma)
+{
+	struct zc_link *link = vma->vm_private_data;
+
+	atomic_dec(&link->mappings);
+}
+
+static vm_fault_t zc_vm_fault(struct vm_fault *vmf)
+{
+	struct zc_link *link = vmf->vma->vm_private_data;
+	unsigned long off;
+	struct page *page;
+
+	/* vmf->pgoff counts from the start of the pool, not of the VMA */
+	if (vmf->pgoff >= link->pool_size >> PAGE_SHIFT)
+		return VM_FAULT_SIGBUS;
+	off = vmf->pgoff << PAGE_SHIFT;
+	if (link->contig)
+		page = virt_to_page(link->pool + off);
+	else
+		page = vmalloc_to_page(link->pool + off);
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct zc_vm_ops = {
+	.open = zc_vm_open,
+	.close = zc_vm_close,
+	.fault = zc_vm_fault,
+};
+
+static int zc_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct zc_file *f = file->private_data;
+	struct zc_link *link = f->link;
+	unsigned long pool_pages = link->pool_size >> PAGE_SHIFT;
+	unsigned long npages = vma_pages(vma);
+	int ret = 0;
+
+	/*
+	 * The pool is shared with the peer; a private COW copy would silently
+	 * stop seeing it. VM_MAYSHARE (not VM_SHARED) admits read-only shared
+	 * maps of a read-only open.
+	 */
+	if (!(vma->vm_flags & VM_MAYSHARE))
+		ret = -EINVAL;
+	else if (vma->vm_pgoff >= pool_pages ||
+		 npages > pool_pages - vma->vm_pgoff)
+		ret = -EINVAL;
+	trace_zc_mmap(link->id, vma->vm_pgoff, vma->vm_end - vma->vm_start,
+		      ret);
+	if (ret) {
+		atomic64_inc(&link->errors);
+		return ret;
+	}
+
+	/* The range was checked once: refuse to let mremap() grow it. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+#else
+	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+#endif
+	vma->vm_ops = &zc_vm_ops;
+	vma->vm_private_data = link;
+	zc_vm_open(vma);
+	atomic64_inc(&link->mmaps);
+	return 0;
+}
+
+static const struct file_operations zc_fops = {
+	.owner = THIS_MODULE,
+	.open = zc_open,
+	.release = zc_release,
+	.unlocked_ioctl = zc_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = zc_mmap,
+	.poll = zc_poll,
+	.llseek = noop_llseek,
+};
+
+/* sysfs: /sys/class/misc/zcN/ */
+
+static struct zc_link *zc_dev_link(struct device *dev)
+{
+	struct miscdevice *misc = dev_get_drvdata(dev);
+
+	return container_of(misc, struct zc_link, misc);
+}
+
+#define ZC_ATTR_U64(_name, _expr)					\
+static ssize_t _name##_show(struct device *dev,				\
+			    struct device_attribute *attr, char *buf)	\
+{									\
+	struct zc_link *link = zc_dev_link(dev);			\
+									\
+	return sysfs_emit(buf, "%llu\n", (unsigned long long)(_expr));	\
+}									\
+static DEVICE_ATTR_RO(_name)
+
+ZC_ATTR_U64(pool_size, link->pool_size);
+ZC_ATTR_U64(slot_size, link->slot_size);
+ZC_ATTR_U64(contiguous, link->contig);
+ZC_ATTR_U64(host_bound, READ_ONCE(link->end[ZC_ROLE_HOST]) != NULL);
+ZC_ATTR_U64(remote_bound, READ_ONCE(link->end[ZC_ROLE_REMOTE]) != NULL);
+ZC_ATTR_U64(kicks_host, atomic64_read(&link->kicks[ZC_ROLE_HOST]));
+ZC_ATTR_U64(kicks_remote, atomic64_read(&link->kicks[ZC_ROLE_REMOTE]));
+ZC_ATTR_U64(doorbells_host, atomic64_read(&link->doorbells[ZC_ROLE_HOST]));
+ZC_ATTR_U64(doorbells_remote,
+	    atomic64_read(&link->doorbells[ZC_ROLE_REMOTE]));
+ZC_ATTR_U64(kicks_dropped, atomic64_read(&link->kicks_dropped));
+ZC_ATTR_U64(kick_loops, atomic64_read(&link->loops));
+ZC_ATTR_U64(mmaps, atomic64_read(&link->mmaps));
+ZC_ATTR_U64(mappings, atomic_read(&link->mappings));
+ZC_ATTR_U64(errors, atomic64_read(&link->errors));
+
+static ssize_t mailbox_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%s\n", zc_dev_link(dev)->ops->name);
+}
+static DEVICE_ATTR_RO(mailbox);
+
+static struct attribute *zc_attrs[] = {
+	&dev_attr_pool_size.attr,
+	&dev_attr_slot_size.attr,
+	&dev_attr_contiguous.attr,
+	&dev_attr_mailbox.attr,
+	&dev_attr_host_bound.attr,
+	&dev_attr_remote_bound.attr,
+	&dev_attr_kicks_host.attr,
+	&dev_attr_kicks_remote.attr,
+	&dev_attr_doorbells_host.attr,
+	&dev_attr_doorbells_remote.attr,
+	&dev_attr_kicks_dropped.attr,
+	&dev_attr_kick_loops.attr,
+	&dev_attr_mmaps.attr,
+	&dev_attr_mappings.attr,
+	&dev_attr_errors.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(zc);
+
+static int zc_pool_alloc(struct zc_link *link)
+{
+	if (contig && get_order(pool_size) < MAX_ORDER) {
+		link->pool = alloc_pages_exact(pool_size, GFP_KERNEL |
+					       __GFP_ZERO | __GFP_NOWARN);
+		if (link->pool) {
+			link->contig = true;
+			link->phys_base = virt_to_phys(link->pool);
+			return 0;
+		}
+	}
+	/* vmalloc_user() zeroes and marks the area mappable to userspace */
+	link->pool = vmalloc_user(pool_size);
+	return link->pool ? 0 : -ENOMEM;
+}
+
+static void zc_pool_free(struct zc_link *link)
+{
+	if (link->contig)
+		free_pages_exact(link->pool, link->pool_size);
+	else
+		vfree(link->pool);
+}
+
+static int zc_link_init(struct zc_link *link, u32 id)
+{
+	int ret, i;
+
+	link->id = id;
+	link->ops = &zc_mbox_sw_ops;
+	link->pool_size = pool_size;
+	link->slot_size = slot_size;
+	spin_lock_init(&link->lock);
+	init_waitqueue_head(&link->poll_wq);
+	for (i = 0; i < ZC_NR_ROLES; i++) {
+		atomic64_set(&link->kicks[i], 0);
+		atomic64_set(&link->doorbells[i], 0);
+	}
+	atomic64_set(&link->kicks_dropped, 0);
+	atomic64_set(&link->loops, 0);
+	atomic64_set(&link->mmaps, 0);
+	atomic_set(&link->mappings, 0);
+	atomic64_set(&link->errors, 0);
+
+	ret = zc_pool_alloc(link);
+	if (ret)
+		return ret;
+
+	snprintf(link->name, sizeof(link->name), "zc%u", id);
+	link->misc.minor = MISC_DYNAMIC_MINOR;
+	link->misc.name = link->name;
+	link->misc.fops = &zc_fops;
+	link->misc.groups = zc_groups;
+	link->misc.mode = 0600;
+	ret = misc_register(&link->misc);
+	if (ret) {
+		zc_pool_free(link);
+		return ret;
+	}
+	pr_info("%s: %zu KiB pool (%s), %u-byte slots, %s mailbox\n",
+		link->name, link->pool_size >> 10,
+		link->contig ? "contiguous" : "vmalloc", link->slot_size,
+		link->ops->name);
+	return 0;
+}
+
+static void zc_link_exit(struct zc_link *link)
+{
+	misc_deregister(&link->misc);
+	zc_pool_free(link);
+}
+
+static int zc_check_params(void)
+{
+	if (links < 1 || links > ZC_MAX_LINKS) {
+		pr_err("links=%u: must be 1-%d\n", links, ZC_MAX_LINKS);
+		return -EINVAL;
+	}
+	if (slot_size < ZC_MIN_SLOT || slot_size > ZC_MAX_SLOT ||
+	    !is_power_of_2(slot_size)) {
+		pr_err("slot_size=%u: must be a power of two, %d-%d\n",
+		       slot_size, ZC_MIN_SLOT, ZC_MAX_SLOT);
+		return -EINVAL;
+	}
+	if (!pool_size || pool_size > ZC_MAX_POOL ||
+	    !PAGE_ALIGNED(pool_size) || pool_size % slot_size) {
+		pr_err("pool_size=%lu: must be a multiple of %lu and of slot_size, <= %lu\n",
+		       pool_size, PAGE_SIZE, ZC_MAX_POOL);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int __init zc_init(void)
+{
+	unsigned int i;
+	int ret;
+
+	ret = zc_check_params();
+	if (ret)
+		return ret;
+
+	zc_links = kcalloc(links, sizeof(*zc_links), GFP_KERNEL);
+	if (!zc_links)
+		return -ENOMEM;
+	for (i = 0; i < links; i++) {
+		ret = zc_link_init(&zc_links[i], i);
+		if (ret)
+			goto err_links;
+	}
+	zc_nr_links = links;
+	return 0;
+
+err_links:
+	while (i--)
+		zc_link_exit(&zc_links[i]);
+	kfree(zc_links);
+	return ret;
+}
+
+/*
+ * Every open file and every VMA (through vm_file) holds a module reference
+ * via zc_fops.owner, so exit runs only when no end is bound and nothing is
+ * mapped.
+ */
+static void __exit zc_exit(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < zc_nr_links; i++)
+		zc_link_exit(&zc_links[i]);
+	kfree(zc_links);
+}
+
+module_init(zc_init);
+module_exit(zc_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("zc project");
+MODULE_DESCRIPTION("zc: zero-copy buffer pool and eventfd doorbells for a remote processor");
+MODULE_VERSION("0.1");
