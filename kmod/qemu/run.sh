@@ -1,0 +1,150 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# kmod/qemu/run.sh - build zc.ko and its tests, boot Debian's kernel under
+# QEMU (TCG) with them in an initramfs, and judge the result lines.
+#
+# Usage (from anywhere): bash kmod/qemu/run.sh
+# Env: ZC_KMOD_BUILD (build dir, default kmod/build), ZC_QEMU_TIMEOUT (s),
+#      ZC_SKIP_APT=1 (do not touch packages), ZC_KEEP_LOG=1.
+# Exit status: 0 when every planned test passed and the kernel log is clean.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+KMOD=$(dirname "$HERE")
+ROOT=$(dirname "$KMOD")
+BUILD=${ZC_KMOD_BUILD:-$KMOD/build}
+CACHE=$BUILD/cache
+TIMEOUT=${ZC_QEMU_TIMEOUT:-300}
+LOG=$BUILD/guest.log
+
+say() { echo "kmod/qemu: $*" >&2; }
+die() { echo "kmod/qemu: FAIL: $*" >&2; exit 1; }
+
+t0=$(date +%s)
+
+# ---- 1. packages -----------------------------------------------------------
+PKGS="qemu-system-x86 busybox-static linux-headers-amd64 cpio gzip
+      build-essential libc6-dev kmod"
+if [ "${ZC_SKIP_APT:-0}" != 1 ]; then
+	missing=
+	for p in $PKGS; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q "install ok installed" || missing="$missing $p"
+	done
+	if [ -n "$missing" ]; then
+		say "installing:$missing"
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get install -y --no-install-recommends $missing >/dev/null ||
+			{ apt-get update >/dev/null &&
+			  apt-get install -y --no-install-recommends $missing >/dev/null; } ||
+			die "apt-get install$missing"
+	fi
+fi
+
+# The kernel we build for and boot: the one linux-headers-amd64 points at.
+KPKG=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null |
+       grep -o 'linux-headers-[0-9][^ ,]*-amd64' | head -n1) ||
+	die "linux-headers-amd64 is not installed"
+[ -n "$KPKG" ] || KPKG=$(apt-cache depends linux-headers-amd64 |
+	grep -o 'linux-headers-[0-9][^ ,]*-amd64' | head -n1)
+KVER=${KPKG#linux-headers-}
+KDIR=/usr/src/linux-headers-$KVER
+[ -d "$KDIR" ] || die "$KDIR missing (install $KPKG)"
+say "kernel $KVER"
+
+# ---- 2. the kernel image (downloaded once, never installed) -----------------
+mkdir -p "$CACHE"
+VMLINUZ=$CACHE/img-$KVER/boot/vmlinuz-$KVER
+if [ ! -f "$VMLINUZ" ]; then
+	say "fetching linux-image-$KVER"
+	rm -f "$CACHE"/linux-image-"$KVER"_*.deb
+	(cd "$CACHE" && apt-get download "linux-image-$KVER" >/dev/null 2>&1) ||
+		(cd "$CACHE" && apt-get update >/dev/null &&
+		 apt-get download "linux-image-$KVER" >/dev/null 2>&1) ||
+		die "apt-get download linux-image-$KVER"
+	rm -rf "$CACHE/img-$KVER"
+	dpkg-deb -x "$CACHE"/linux-image-"$KVER"_*.deb "$CACHE/img-$KVER"
+	rm -f "$CACHE"/linux-image-"$KVER"_*.deb
+	[ -f "$VMLINUZ" ] || die "no vmlinuz in linux-image-$KVER"
+fi
+
+# ---- 3. the module, built from a DKMS-shaped copy of the sources -------------
+MOD=$BUILD/mod
+rm -rf "$MOD"
+mkdir -p "$MOD/uapi"
+cp "$KMOD"/*.c "$KMOD"/*.h "$KMOD"/Kbuild "$MOD"/
+cp "$ROOT"/include/uapi/zc_kmod.h "$MOD"/uapi/
+make -s -C "$KDIR" M="$MOD" modules >"$BUILD/kbuild.log" 2>&1 ||
+	{ cat "$BUILD/kbuild.log" >&2; die "module build"; }
+if grep -E 'warning:|error:' "$BUILD/kbuild.log" >&2; then
+	die "module build has warnings"
+fi
+
+# ---- 4. static guest test programs ------------------------------------------
+RD=$BUILD/initramfs
+rm -rf "$RD"
+mkdir -p "$RD"/{bin,dev,proc,sys,tmp,tests,mod,run}
+for src in "$KMOD"/tests/*.c; do
+	name=$(basename "$src" .c)
+	gcc -static -O2 -g -Wall -Wextra -pthread -I"$ROOT/include/uapi" \
+		-o "$RD/tests/$name" "$src" ||
+		die "building test $name"
+done
+cp "$KMOD"/tests/*.sh "$RD/tests/" 2>/dev/null || true
+
+# ---- 5. initramfs -----------------------------------------------------------
+cp /bin/busybox "$RD/bin/busybox"
+cp "$MOD/zc.ko" "$RD/mod/"
+cp "$HERE/init.sh" "$RD/init"
+chmod 755 "$RD/init" "$RD"/tests/*
+mknod -m 600 "$RD/dev/console" c 5 1 2>/dev/null || true
+(cd "$RD" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1) \
+	>"$BUILD/initrd.gz"
+
+# ---- 6. boot ----------------------------------------------------------------
+say "booting (timeout ${TIMEOUT}s)"
+rm -f "$LOG"
+t1=$(date +%s)
+rc=0
+timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg -nodefaults -display none \
+	-serial file:"$LOG" -no-reboot -m 1024 -smp 2 \
+	-kernel "$VMLINUZ" -initrd "$BUILD/initrd.gz" \
+	-append "console=ttyS0 panic=-1 oops=panic" </dev/null || rc=$?
+t2=$(date +%s)
+[ -f "$LOG" ] || die "no guest log"
+# The serial console ends lines with CRLF.
+tr -d '\r' <"$LOG" >"$LOG.txt" && mv "$LOG.txt" "$LOG"
+[ "$rc" = 124 ] && say "QEMU timed out after ${TIMEOUT}s"
+
+# ---- 7. judge ---------------------------------------------------------------
+# The plan is read from init.sh on the host, never from the guest's output.
+plan=$(sed -n 's/^[[:space:]]*run_test \([a-z0-9_]*\) .*/\1/p' "$HERE/init.sh")
+fail=0
+for t in $plan; do
+	if grep -q "^ZC-TEST PASS $t\$" "$LOG"; then
+		echo "PASS $t"
+	elif grep -q "^ZC-TEST FAIL $t" "$LOG"; then
+		echo "FAIL $t"
+		fail=1
+	else
+		echo "MISSING $t"
+		fail=1
+	fi
+done
+if grep -q '^ZC-TEST FAIL' "$LOG"; then
+	fail=1
+fi
+grep -q '^ZC-TESTS-DONE$' "$LOG" || { echo "MISSING ZC-TESTS-DONE"; fail=1; }
+if grep -nE 'WARNING:|BUG:|Oops|Call Trace|general protection|Kernel panic|UBSAN|KASAN|refcount_t|list_del corruption' "$LOG"; then
+	echo "FAIL kernel log shows a warning, oops or BUG"
+	fail=1
+fi
+
+echo "kmod/qemu: boot+tests $((t2 - t1))s, total $(( $(date +%s) - t0 ))s, log $LOG"
+if [ "$fail" != 0 ]; then
+	echo "---- guest log (tail) ----"
+	tail -n 80 "$LOG"
+	die "see $LOG"
+fi
+echo "kmod/qemu: ALL PASS ($(echo $plan | wc -w) tests)"
