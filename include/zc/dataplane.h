@@ -67,7 +67,9 @@ struct zc_channel {
 	uint16_t tx_id;		/* next message id we send */
 	uint16_t rx_id;		/* next message id we expect */
 	int broken;		/* 0, or the negative errno that broke it */
+	int tx_blocked;		/* the last reserve found no free slot */
 	uint32_t *peer_wakeup;	/* the peer's need_wakeup word */
+	uint32_t *peer_addr;	/* the peer's address in the channel entry */
 	struct zc_reasm reasm;
 	struct zc_channel_stats stats;
 	struct zc_region *region; /* owner (libzc region, firmware link, kernel device) */
@@ -131,7 +133,10 @@ static inline int zc_reserve_burst(zc_channel *ch, struct zc_buf *bufs,
 	}
 	if (zc_unlikely(got == 0)) {
 		ch->stats.tx_full++;
+		ch->tx_blocked = 1;
 		ZC_PROBE1(full, ch->index);
+	} else {
+		ch->tx_blocked = 0;
 	}
 	return got;
 }
@@ -147,6 +152,9 @@ static inline int zc__frame(zc_channel *ch, struct zc_buf *b, uint16_t flags,
 		return -ZC_EINVAL;
 	h = (struct zc_frame_hdr *)(ch->tx_base +
 				    ((size_t)b->slot << ch->slot_shift));
+	/* The announcer learns the peer's address when the peer opens. */
+	if (zc_unlikely(!ch->dst))
+		ch->dst = zc_load_relaxed(ch->peer_addr);
 	ZC_PROBE3(send, ch->index, b->len, ch->tx_id);
 	zc_frame_set(h, ch->src, ch->dst, ch->tx_id++, ch->index, b->len, flags);
 	ch->tx_owned[b->slot] = 0;
@@ -370,6 +378,8 @@ static inline void zc_chan_bind(struct zc_channel *ch, uint8_t *base,
 	ch->broken = 0;
 	ch->why = 0;
 	ch->peer_wakeup = &sb->side[peer].need_wakeup;
+	ch->peer_addr = &((struct zc_chan_entry *)(base + g->chan_off))[c].addr[peer];
+	ch->dst = 0;
 	ch->reasm.active = 0;
 	ch->reasm.got = 0;
 	ch->reasm.total = 0;

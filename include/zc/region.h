@@ -119,9 +119,9 @@ int zc_doorbell_fd(const zc_region *r);
 /* Counters of this side (process-local, since create/attach). */
 struct zc_region_stats {
 	uint64_t kicks_sent;	/* doorbells we rang */
-	uint64_t kicks_suppressed; /* sends that needed no kick: the peer was awake */
 	uint64_t sleeps;	/* times we slept on the doorbell */
 	uint64_t peer_resets;	/* peers lost and replaced */
+	uint64_t frames_discarded; /* frames a lost peer never took (reported, not lost silently) */
 };
 void zc_region_stats(const zc_region *r, struct zc_region_stats *st);
 

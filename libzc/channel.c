@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Channels: announcing and opening them by name (the RPMsg name service,
+ * done in the channel table), closing them, and the blocking single-buffer
+ * calls around the inline data path.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+/* The half of the table side @side announces in. */
+static void own_half(const zc_region *r, int side, uint32_t *lo, uint32_t *hi)
+{
+	uint32_t half = r->g.channels / 2;
+
+	*lo = side == ZC_SIDE_HOST ? 0 : half;
+	*hi = *lo + half;
+}
+
+/* Compare a name in shared memory (which may lack its NUL) with ours. */
+static int name_is(const struct zc_chan_entry *e, const char *name)
+{
+	char copy[ZC_NAME_MAX];
+
+	memcpy(copy, e->name, sizeof(copy));
+	copy[ZC_NAME_MAX - 1] = 0;
+	return !strcmp(copy, name);
+}
+
+static int check_name(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	if (n == 0)
+		return -EINVAL;
+	return n >= ZC_NAME_MAX ? -ENAMETOOLONG : 0;
+}
+
+static zc_channel *handle_new(zc_region *r, uint32_t c, const char *name,
+			      int announcer, uint32_t addr)
+{
+	zc_channel *ch = calloc(1, sizeof(*ch));
+	uint8_t *maps = calloc(2, r->g.slots);
+
+	if (!ch || !maps) {
+		free(ch);
+		free(maps);
+		return NULL;
+	}
+	zc_chan_bind(ch, r->base, &r->g, c, r->role, maps, maps + r->g.slots);
+	ch->region = r;
+	ch->announcer = announcer;
+	ch->src = addr;
+	snprintf(ch->name, sizeof(ch->name), "%s", name);
+	return ch;
+}
+
+int zc_channel_create(zc_region *r, const char *name, uint32_t addr,
+		      zc_channel **out)
+{
+	uint32_t lo, hi, c, free_c = UINT32_MAX;
+	struct zc_chan_entry *e;
+	zc_channel *ch;
+	int rc = check_name(name);
+
+	*out = NULL;
+	if (rc)
+		return rc;
+	own_half(r, r->role, &lo, &hi);
+	pthread_mutex_lock(&r->lock);
+	for (c = lo; c < hi; c++) {
+		e = zc__entry(r, c);
+		if (r->chans[c] && name_is(e, name)) {
+			rc = -EEXIST;
+			goto out;
+		}
+		/* Reusable once neither side holds it open. */
+		if (!r->chans[c] && free_c == UINT32_MAX &&
+		    zc_load_acquire(&e->state[r->role ^ 1]) != ZC_CHAN_OPEN)
+			free_c = c;
+	}
+	if (free_c == UINT32_MAX) {
+		rc = -ENOSPC;
+		goto out;
+	}
+	c = free_c;
+	e = zc__entry(r, c);
+	ch = handle_new(r, c, name, r->role, addr);
+	if (!ch) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	zc_store_relaxed(&e->state[r->role], ZC_CHAN_FREE);
+	memset(e->name, 0, sizeof(e->name));
+	memcpy(e->name, name, strlen(name));
+	e->addr[r->role] = addr;
+	e->epoch++;
+	zc_chan_reset(r->base, &r->g, c);
+	/* Re-read our indices: the reset just set them. */
+	zc_chan_bind(ch, r->base, &r->g, c, r->role, ch->tx_owned, ch->rx_held);
+	ch->epoch = e->epoch;
+	/* Release: name, address and reset rings before the announcement. */
+	zc_store_release(&e->state[r->role], ZC_CHAN_OPEN);
+	r->chans[c] = ch;
+	*out = ch;
+out:
+	pthread_mutex_unlock(&r->lock);
+	return rc;
+}
+
+/* Find the peer's open announcement of @name; -ENOENT if none. */
+static int find_announced(zc_region *r, const char *name, uint32_t *found)
+{
+	uint32_t lo, hi, c;
+
+	own_half(r, r->role ^ 1, &lo, &hi);
+	for (c = lo; c < hi; c++) {
+		struct zc_chan_entry *e = zc__entry(r, c);
+
+		if (zc_load_acquire(&e->state[r->role ^ 1]) == ZC_CHAN_OPEN &&
+		    name_is(e, name)) {
+			*found = c;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+struct find_arg {
+	zc_region *r;
+	const char *name;
+	uint32_t c;
+};
+
+static int announced_ready(void *p)
+{
+	struct find_arg *a = p;
+
+	return find_announced(a->r, a->name, &a->c) == 0;
+}
+
+int zc_channel_open(zc_region *r, const char *name, uint32_t addr,
+		    int timeout_ms, zc_channel **out)
+{
+	struct find_arg a = { .r = r, .name = name };
+	struct zc_chan_entry *e;
+	zc_channel *ch;
+	int rc = check_name(name);
+
+	*out = NULL;
+	if (rc)
+		return rc;
+	rc = zc__wait(r, announced_ready, &a, timeout_ms);
+	if (rc == -EAGAIN)
+		rc = -ENOENT;
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&r->lock);
+	if (r->chans[a.c]) {
+		rc = -EEXIST;
+		goto out;
+	}
+	ch = handle_new(r, a.c, name, r->role ^ 1, addr);
+	if (!ch) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	e = zc__entry(r, a.c);
+	ch->epoch = zc_load_relaxed(&e->epoch);
+	e->addr[r->role] = addr;
+	zc_store_release(&e->state[r->role], ZC_CHAN_OPEN);
+	r->chans[a.c] = ch;
+	*out = ch;
+out:
+	pthread_mutex_unlock(&r->lock);
+	return rc;
+}
+
+void zc_channel_close(zc_channel *ch)
+{
+	zc_region *r;
+	struct zc_chan_entry *e;
+	uint32_t s;
+
+	if (!ch)
+		return;
+	r = ch->region;
+	/* Give back what we still hold, so the peer's slots are not stranded. */
+	for (s = 0; s < ch->slots && !ch->broken; s++)
+		if (ch->rx_held[s]) {
+			struct zc_buf b = { .slot = s };
+
+			zc_release_burst(ch, &b, 1);
+		}
+	pthread_mutex_lock(&r->lock);
+	e = zc__entry(r, ch->index);
+	zc_store_release(&e->state[r->role], ZC_CHAN_CLOSED);
+	if (r->chans[ch->index] == ch)
+		r->chans[ch->index] = NULL;
+	pthread_mutex_unlock(&r->lock);
+	/* Wake a peer sleeping on this channel so it sees the close. */
+	if (zc_xchg(ch->peer_wakeup, 0))
+		zc__kick_always(r);
+	free(ch->tx_owned);
+	free(ch);
+}
+
+int zc__break(zc_channel *ch, int err, const char *why)
+{
+	if (!ch->broken) {
+		ch->broken = err;
+		ch->why = why;
+		ZC_PROBE2(broken, ch->index, err);
+	}
+	return ch->broken;
+}
+
+const char *zc_channel_error(const zc_channel *ch)
+{
+	return ch->broken ? ch->why : NULL;
+}
+
+void zc_channel_stats(const zc_channel *ch, struct zc_channel_stats *st)
+{
+	*st = ch->stats;
+}
+
+/* Host, new peer: our channels start over; nothing of the old peer's remains. */
+void zc__channels_reset_for_peer(zc_region *r)
+{
+	uint32_t lo, hi, c;
+
+	own_half(r, r->role, &lo, &hi);
+	for (c = lo; c < hi; c++) {
+		zc_channel *ch = r->chans[c];
+
+		if (!ch)
+			continue;
+		/* What we sent and the old peer never consumed is discarded: count it. */
+		r->frames_discarded += (uint32_t)(ch->tx.head -
+						  zc_load_relaxed(ch->tx.cons));
+		zc_chan_reset(r->base, &r->g, c);
+		zc_chan_bind(ch, r->base, &r->g, c, r->role, ch->tx_owned,
+			     ch->rx_held);
+		ch->dst = 0;
+	}
+}
+
+int zc__any_ready(zc_region *r)
+{
+	uint32_t c;
+
+	for (c = 0; c < r->g.channels; c++) {
+		zc_channel *ch = r->chans[c];
+		int n;
+
+		if (!ch)
+			continue;
+		n = zc_rx_ready(ch);
+		if (n)
+			return n < 0 ? n : 1;
+		/* Slots coming back matter only to a sender that ran out. */
+		if (ch->tx_blocked) {
+			n = zc_tx_ready(ch);
+			if (n)
+				return n < 0 ? n : 1;
+		}
+	}
+	return 0;
+}
+
+/* The peer closed this channel (after it was opened on both sides)? */
+static int peer_closed(zc_channel *ch)
+{
+	zc_region *r = ch->region;
+	struct zc_chan_entry *e = zc__entry(r, ch->index);
+
+	return zc_load_acquire(&e->state[r->role ^ 1]) == ZC_CHAN_CLOSED;
+}
+
+static int rx_ready(void *p)
+{
+	zc_channel *ch = p;
+	int n = zc_rx_ready(ch);
+
+	if (n == 0 && peer_closed(ch) && zc_rx_ready(ch) == 0)
+		return -EPIPE;
+	return n;
+}
+
+static int tx_ready(void *p)
+{
+	zc_channel *ch = p;
+	int n = zc_tx_ready(ch);
+
+	if (n == 0 && peer_closed(ch))
+		return -EPIPE;
+	return n;
+}
+
+int zc_wait_rx(zc_channel *ch, int timeout_ms)
+{
+	return zc__wait(ch->region, rx_ready, ch, timeout_ms);
+}
+
+int zc_wait_tx(zc_channel *ch, int timeout_ms)
+{
+	return zc__wait(ch->region, tx_ready, ch, timeout_ms);
+}
+
+int zc_reserve(zc_channel *ch, struct zc_buf *b, int timeout_ms)
+{
+	for (;;) {
+		int n = zc_reserve_burst(ch, b, 1);
+
+		if (n)
+			return n < 0 ? n : 0;
+		n = zc_wait_tx(ch, timeout_ms);
+		if (n)
+			return n;
+	}
+}
+
+int zc_send(zc_channel *ch, struct zc_buf *b)
+{
+	int n = zc_send_burst(ch, b, 1);
+
+	return n < 0 ? n : 0;
+}
+
+int zc_recv(zc_channel *ch, struct zc_buf *b, int timeout_ms)
+{
+	for (;;) {
+		int n = zc_recv_burst(ch, b, 1);
+
+		if (n)
+			return n < 0 ? n : 0;
+		n = zc_wait_rx(ch, timeout_ms);
+		if (n)
+			return n;
+	}
+}
+
+int zc_release(zc_channel *ch, const struct zc_buf *b)
+{
+	int n = zc_release_burst(ch, b, 1);
+
+	return n < 0 ? n : 0;
+}

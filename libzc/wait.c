@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Waiting and kicking: busy-poll, spin-then-sleep, sleep; the need-wakeup
+ * handshake with the peer; noticing a lost peer.
+ *
+ * A side about to sleep sets its need_wakeup word, fences, and re-checks
+ * its rings; a peer that has just published fences and reads the word, and
+ * kicks only if it is set (zc__notify in dataplane.h). Either the sleeper
+ * sees the new entries or the publisher sees the flag: no lost wake-up,
+ * and no kick for a side that is awake.
+ *
+ * Several threads of one process may sleep on one region: one of them
+ * polls the doorbell eventfd, the others wait on a condition variable the
+ * poller broadcasts after it wakes and drains the eventfd. Only the poller
+ * drains, and only after poll() returned, so a kick can never be drained
+ * away between another thread's re-check and its sleep.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <time.h>
+#include <unistd.h>
+#include "internal.h"
+
+#define PEER_CHECK_NS	1000000ULL	/* busy loops look for a dead peer every 1 ms */
+#define SLEEP_SLICE_MS	500		/* sleepers re-check peer state at least this often */
+
+uint64_t zc__now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+void zc__bell_drain(zc_region *r)
+{
+	uint64_t v;
+
+	/* The eventfd is non-blocking: EAGAIN just means nothing was pending. */
+	if (read(r->bell_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		(void)0;
+}
+
+static void ring_doorbell(zc_region *r)
+{
+	static const uint64_t one = 1;
+
+	if (r->kick_ring) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(r->kick_ring);
+
+		if (sqe) {
+			io_uring_prep_write(sqe, r->kick_fd, &r->kick_value,
+					    sizeof(r->kick_value), 0);
+			/* No completion on success: the app's CQ stays its own. */
+			io_uring_sqe_set_flags(sqe, IOSQE_CQE_SKIP_SUCCESS);
+			io_uring_sqe_set_data64(sqe, 0);
+			return;
+		}
+		/* SQ full: fall back to a direct write rather than lose the kick. */
+	}
+	if (write(r->kick_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		r->peer_gone = 1;
+}
+
+void zc__kick_always(zc_region *r)
+{
+	ring_doorbell(r);
+	__atomic_fetch_add(&r->stats.kicks_sent, 1, __ATOMIC_RELAXED);
+}
+
+void zc__kick(zc_channel *ch)
+{
+	zc_region *r = ch->region;
+
+	/*
+	 * Exchange, not a plain store: of several senders that all saw the
+	 * flag, only the first rings; the sleeper sets it again if it sleeps
+	 * again.
+	 */
+	if (!zc_xchg(ch->peer_wakeup, 0))
+		return;
+	ZC_PROBE1(kick, ch->index);
+	ring_doorbell(r);
+	__atomic_fetch_add(&r->stats.kicks_sent, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&zc__self(r)->kicks, 1, __ATOMIC_RELAXED);
+}
+
+int zc__peer_alive(zc_region *r)
+{
+	uint32_t st;
+
+	r->last_peer_check_ns = zc__now_ns();
+	if (r->peer_gone)
+		return 0;
+	if (!r->had_peer)
+		return 0;
+	st = zc_load_acquire(&zc__peer(r)->state);
+	if (st == ZC_STATE_CLOSED || !r->ops->peer_check(r)) {
+		r->peer_gone = 1;
+		return 0;
+	}
+	return 1;
+}
+
+int zc_peer_alive(zc_region *r)
+{
+	return zc__peer_alive(r);
+}
+
+static int peer_error(zc_region *r)
+{
+	return r->had_peer ? -EPIPE : -ENOTCONN;
+}
+
+/* Sleep until kicked, @deadline passes, or the peer may have changed. */
+static int sleep_on_doorbell(zc_region *r, int (*ready)(void *), void *arg,
+			     uint64_t deadline)
+{
+	struct zc_side_state *self = zc__self(r);
+	int rc = 0;
+
+	pthread_mutex_lock(&r->sleep_lock);
+	r->sleepers++;
+	for (;;) {
+		uint64_t seq = r->wake_seq, now;
+		struct pollfd pfd[3];
+		int n = 0, ms;
+
+		zc_store_relaxed(&self->need_wakeup, 1);
+		/* Full fence: the flag is visible before we re-read the rings. */
+		zc_fence_full();
+		rc = ready(arg);
+		if (rc)
+			break;
+		if (!zc__peer_alive(r)) {
+			rc = ready(arg);	/* deliver what it sent before dying */
+			if (!rc)
+				rc = peer_error(r);
+			break;
+		}
+		now = zc__now_ns();
+		if (now >= deadline) {
+			rc = -ETIMEDOUT;
+			break;
+		}
+		ms = SLEEP_SLICE_MS;
+		if (deadline - now < (uint64_t)ms * 1000000ULL)
+			ms = (int)((deadline - now + 999999) / 1000000);
+		if (r->poller) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += (long)ms * 1000000L;
+			ts.tv_sec += ts.tv_nsec / 1000000000L;
+			ts.tv_nsec %= 1000000000L;
+			while (seq == r->wake_seq && r->poller &&
+			       pthread_cond_timedwait(&r->wake_cond,
+						      &r->sleep_lock, &ts) == 0)
+				;
+			continue;
+		}
+		r->poller = 1;
+		pthread_mutex_unlock(&r->sleep_lock);
+
+		pfd[n].fd = r->bell_fd;
+		pfd[n++].events = POLLIN;
+		if (r->peer_fd >= 0) {
+			pfd[n].fd = r->peer_fd;
+			pfd[n++].events = POLLIN;
+		}
+		if (r->aux_fd >= 0) {
+			pfd[n].fd = r->aux_fd;
+			pfd[n++].events = POLLIN;
+		}
+		poll(pfd, (nfds_t)n, ms);
+		ZC_PROBE1(wake, r->stats.sleeps);
+
+		pthread_mutex_lock(&r->sleep_lock);
+		zc__bell_drain(r);
+		r->stats.sleeps++;
+		__atomic_fetch_add(&self->wakeups, 1, __ATOMIC_RELAXED);
+		r->poller = 0;
+		r->wake_seq++;
+		pthread_cond_broadcast(&r->wake_cond);
+	}
+	/* The last sleeper out stops asking for kicks. */
+	if (--r->sleepers == 0)
+		zc_store_relaxed(&self->need_wakeup, 0);
+	pthread_mutex_unlock(&r->sleep_lock);
+	return rc < 0 ? rc : 0;
+}
+
+int zc__wait(zc_region *r, int (*ready)(void *arg), void *arg, int timeout_ms)
+{
+	uint64_t now, deadline, spin_end;
+	int rc, i;
+
+	rc = ready(arg);
+	if (rc)
+		return rc < 0 ? rc : 0;
+	if (timeout_ms == 0)
+		return -EAGAIN;
+	now = zc__now_ns();
+	deadline = timeout_ms < 0 ? UINT64_MAX :
+		   now + (uint64_t)timeout_ms * 1000000ULL;
+	if (r->wait_mode != ZC_WAIT_SLEEP) {
+		spin_end = r->wait_mode == ZC_WAIT_BUSY ? deadline :
+			   now + r->spin_ns;
+		for (;;) {
+			for (i = 0; i < 64; i++) {
+				rc = ready(arg);
+				if (rc)
+					return rc < 0 ? rc : 0;
+				zc_cpu_relax();
+			}
+			now = zc__now_ns();
+			if (now - r->last_peer_check_ns >= PEER_CHECK_NS &&
+			    !zc__peer_alive(r)) {
+				rc = ready(arg);
+				return rc ? (rc < 0 ? rc : 0) : peer_error(r);
+			}
+			if (now >= spin_end)
+				break;
+		}
+		if (now >= deadline)
+			return -ETIMEDOUT;
+	}
+	return sleep_on_doorbell(r, ready, arg, deadline);
+}
+
+int zc_set_wait_mode(zc_region *r, enum zc_wait_mode mode, uint64_t spin_ns)
+{
+	if (mode != ZC_WAIT_BUSY && mode != ZC_WAIT_SPIN_SLEEP &&
+	    mode != ZC_WAIT_SLEEP)
+		return -EINVAL;
+	r->wait_mode = mode;
+	if (spin_ns)
+		r->spin_ns = spin_ns;
+	return 0;
+}
+
+static int region_ready(void *arg)
+{
+	zc_region *r = arg;
+
+	return zc__any_ready(r);
+}
+
+int zc_region_wait(zc_region *r, int timeout_ms)
+{
+	return zc__wait(r, region_ready, r, timeout_ms);
+}
+
+int zc_doorbell_fd(const zc_region *r)
+{
+	return r->bell_fd;
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tests/harness.h - the little the tests share: checks that say where they
+ * failed, unique region names, and a forked peer process.
+ * Exit codes: 0 pass, 1 fail, 77 skip.
+ */
+#ifndef ZC_TEST_HARNESS_H
+#define ZC_TEST_HARNESS_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "zc/zc.h"
+
+#define CHECK(cond) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "%s:%d: check failed: %s\n",		\
+			__FILE__, __LINE__, #cond);			\
+		exit(1);						\
+	}								\
+} while (0)
+
+/* Check a zc call returned @want (0 or a negative errno). */
+#define CHECK_RC(call, want) do {					\
+	long rc_ = (long)(call);					\
+	if (rc_ != (long)(want)) {					\
+		fprintf(stderr, "%s:%d: %s returned %ld (%s), want %ld\n", \
+			__FILE__, __LINE__, #call, rc_,			\
+			rc_ < 0 ? zc_strerror((int)rc_) : "", (long)(want)); \
+		exit(1);						\
+	}								\
+} while (0)
+
+#define SKIP(...) do {							\
+	printf("SKIP: " __VA_ARGS__);					\
+	printf("\n");							\
+	exit(77);							\
+} while (0)
+
+/* A region name no other test run uses. */
+static inline const char *test_name(const char *what)
+{
+	static char buf[96];
+
+	snprintf(buf, sizeof(buf), "test-%s-%d", what, (int)getpid());
+	return buf;
+}
+
+/* Run @fn(@arg) in a child process; its return value is the exit code. */
+static inline pid_t spawn(int (*fn)(void *), void *arg)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(fn(arg));
+	CHECK(pid > 0);
+	return pid;
+}
+
+/* Wait for a child and return its exit code (128+signal if killed). */
+static inline int reap(pid_t pid)
+{
+	int st;
+
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* A deterministic payload byte for message @seq, offset @i. */
+static inline uint8_t pattern(uint64_t seq, size_t i)
+{
+	return (uint8_t)((seq * 131 + i * 7 + (i >> 8)) & 0xff);
+}
+
+#endif
