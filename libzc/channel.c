@@ -168,6 +168,7 @@ int zc_channel_open(zc_region *r, const char *name, uint32_t addr,
 		goto out;
 	}
 	e = zc__entry(r, a.c);
+	ch->dst = zc_load_relaxed(&e->addr[r->role ^ 1]);
 	ch->epoch = zc_load_relaxed(&e->epoch);
 	e->addr[r->role] = addr;
 	zc_store_release(&e->state[r->role], ZC_CHAN_OPEN);

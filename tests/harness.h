@@ -13,6 +13,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <pthread.h>
 #include <unistd.h>
 #include "zc/zc.h"
 
@@ -77,4 +78,48 @@ static inline uint8_t pattern(uint64_t seq, size_t i)
 	return (uint8_t)((seq * 131 + i * 7 + (i >> 8)) & 0xff);
 }
 
+
+struct pair_attach {
+	const char *name;
+	zc_region *r;
+	int rc;
+};
+
+static inline void *pair_attach_thread(void *p)
+{
+	struct pair_attach *a = p;
+
+	a->rc = zc_attach(a->name, 5000, &a->r);
+	return NULL;
+}
+
+/*
+ * Host and remote of one region in this process (the remote attaches from a
+ * thread while the host waits for it), with channel "t" open on both.
+ */
+static inline void pair_open(const char *name, const struct zc_params *p,
+			     zc_region **host, zc_region **remote,
+			     zc_channel **hch, zc_channel **rch)
+{
+	struct pair_attach a = { .name = name };
+	pthread_t t;
+
+	CHECK_RC(zc_create(name, p, host), 0);
+	CHECK(pthread_create(&t, NULL, pair_attach_thread, &a) == 0);
+	CHECK_RC(zc_wait_peer(*host, 5000), 0);
+	pthread_join(t, NULL);
+	CHECK_RC(a.rc, 0);
+	*remote = a.r;
+	CHECK_RC(zc_channel_create(*host, "t", 1, hch), 0);
+	CHECK_RC(zc_channel_open(*remote, "t", 2, 1000, rch), 0);
+}
+
+static inline void pair_close(zc_region *host, zc_region *remote,
+			      zc_channel *hch, zc_channel *rch)
+{
+	zc_channel_close(rch);
+	zc_channel_close(hch);
+	zc_close(remote);
+	zc_close(host);
+}
 #endif

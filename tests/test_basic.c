@@ -117,7 +117,7 @@ int main(void)
 	CHECK(zc_peer_alive(r));
 	while (sent < N) {
 		struct zc_buf b[8];
-		int n = zc_reserve_burst(ch, b, 8), k;
+		int n = zc_reserve_burst(ch, b, N - sent < 8 ? (unsigned int)(N - sent) : 8), k;
 
 		CHECK(n >= 0);
 		if (n == 0) {
