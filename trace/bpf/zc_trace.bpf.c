@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: (MIT OR GPL-2.0)
+/*
+ * zc_trace.bpf.c - turn libzc's USDT probes and zc.ko's tracepoints into
+ * counters and latency histograms that zc-trace reads once a second.
+ *
+ * Everything is counted in hash maps with atomic adds: the handlers run in
+ * the traced threads on any CPU, and a per-CPU map would cost a 2-core
+ * machine little but make the reader's job bigger for no gain here.
+ */
+#include "zc_kernel_types.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/usdt.bpf.h>
+#include "zc_trace_maps.h"
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+/* Set by the loader before load: 1 when histograms were asked for. */
+const volatile int want_hist = 0;
+
+/* Senders remembered per channel when matching a recv to its send. */
+#define ZT_SENDERS	4
+/* A kick's doorbell write wakes its sleeper within this (else: not ours). */
+#define ZT_KICK_WINDOW_NS	(10ULL * 1000 * 1000)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct zt_chan_key);
+	__type(value, struct zt_chan_val);
+} chan_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct zt_hist_key);
+	__type(value, struct zt_hist_val);
+} hists SEC(".maps");
+
+/*
+ * Frames sent and not yet received, keyed by (channel, message id, sender
+ * thread). The probes carry no region or direction, so the sender's thread
+ * id tells the two directions of a channel apart: the receiver tries the
+ * senders last seen on that channel, another thread's first. LRU: frames
+ * whose receiver is not traced must not fill the map.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct zt_flight_key);
+	__type(value, __u64);
+} in_flight SEC(".maps");
+
+struct zt_senders {
+	__u32 tid[ZT_SENDERS];
+	__u32 next;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);		/* channel */
+	__type(value, struct zt_senders);
+} chan_senders SEC(".maps");
+
+/* Thread id -> time of its last zc:reserve, per channel. */
+struct zt_reserve_key {
+	__u32 tid;
+	__u32 chan;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct zt_reserve_key);
+	__type(value, __u64);
+} reserved_at SEC(".maps");
+
+/* Kicker thread -> time of its zc:kick, until its doorbell wakes a thread. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u64);
+} kick_pending SEC(".maps");
+
+/* Woken thread -> time of the kick that woke it, until its zc:wake. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u64);
+} woken_by_kick SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct zt_kmod_key);
+	__type(value, __u64);
+} kmod_events SEC(".maps");
+
+static __always_inline struct zt_chan_val *chan_row(__u32 chan)
+{
+	struct zt_chan_key k = {
+		.tgid = (__u32)(bpf_get_current_pid_tgid() >> 32),
+		.chan = chan,
+	};
+	struct zt_chan_val zero = {}, *v;
+
+	v = bpf_map_lookup_elem(&chan_stats, &k);
+	if (v)
+		return v;
+	bpf_map_update_elem(&chan_stats, &k, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&chan_stats, &k);
+}
+
+static __always_inline __u32 log2_u64(__u64 v)
+{
+	__u32 r = 0, s;
+
+	s = (v > 0xffffffffULL) << 5; v >>= s; r |= s;
+	s = (v > 0xffffULL) << 4; v >>= s; r |= s;
+	s = (v > 0xffULL) << 3; v >>= s; r |= s;
+	s = (v > 0xfULL) << 2; v >>= s; r |= s;
+	s = (v > 0x3ULL) << 1; v >>= s; r |= s;
+	r |= (__u32)(v >> 1);
+	return r;
+}
+
+static __always_inline void hist_add(__u32 kind, __u32 chan, __u64 delta_ns)
+{
+	struct zt_hist_key k = { .kind = kind, .chan = chan };
+	struct zt_hist_val *h;
+	__u32 slot;
+
+	h = bpf_map_lookup_elem(&hists, &k);
+	if (!h) {
+		/* Zeroed in place: a 512-byte value does not fit the stack. */
+		static const struct zt_hist_val zero;
+
+		bpf_map_update_elem(&hists, &k, &zero, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&hists, &k);
+		if (!h)
+			return;
+	}
+	slot = log2_u64(delta_ns);
+	if (slot >= ZT_HIST_SLOTS)
+		slot = ZT_HIST_SLOTS - 1;
+	__sync_fetch_and_add(&h->slot[slot], 1);
+}
+
+static __always_inline void remember_sender(__u32 chan, __u32 tid)
+{
+	struct zt_senders *s, fresh = {};
+	__u32 i, n;
+
+	s = bpf_map_lookup_elem(&chan_senders, &chan);
+	if (!s) {
+		fresh.tid[0] = tid;
+		fresh.next = 1;
+		bpf_map_update_elem(&chan_senders, &chan, &fresh, BPF_NOEXIST);
+		return;
+	}
+	for (i = 0; i < ZT_SENDERS; i++)
+		if (s->tid[i] == tid)
+			return;
+	/* A hint only: two new senders racing here may lose one, rarely. */
+	n = s->next;
+	s->tid[n % ZT_SENDERS] = tid;
+	s->next = n + 1;
+}
+
+SEC("usdt")
+int BPF_USDT(zc_send, long chan, long len, long msg_id)
+{
+	__u64 now = bpf_ktime_get_ns();
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct zt_chan_val *v = chan_row((__u32)chan & 0xffff);
+
+	if (v) {
+		__sync_fetch_and_add(&v->tx_msgs, 1);
+		__sync_fetch_and_add(&v->tx_bytes, (__u64)(__u32)len);
+	}
+	if (want_hist) {
+		struct zt_flight_key fk = {
+			.chan = (__u32)chan & 0xffff,
+			.msg_id = (__u32)msg_id & 0xffff,
+			.sender = tid,
+		};
+		struct zt_reserve_key rk = { .tid = tid, .chan = fk.chan };
+		__u64 *t;
+
+		bpf_map_update_elem(&in_flight, &fk, &now, BPF_ANY);
+		remember_sender(fk.chan, tid);
+		t = bpf_map_lookup_elem(&reserved_at, &rk);
+		if (t && now >= *t)
+			hist_add(ZT_H_RESERVE_SEND, fk.chan, now - *t);
+	}
+	return 0;
+}
+
+/* Find and consume the send of (chan, id): another thread's, else ours. */
+static __always_inline int match_send(__u32 chan, __u32 msg_id, __u32 tid,
+				      __u64 *sent)
+{
+	struct zt_flight_key fk = { .chan = chan, .msg_id = msg_id };
+	struct zt_senders *s;
+	__u64 *t;
+	__u32 i;
+
+	s = bpf_map_lookup_elem(&chan_senders, &chan);
+	if (!s)
+		return 0;
+	for (i = 0; i < 2 * ZT_SENDERS; i++) {
+		__u32 cand = s->tid[i % ZT_SENDERS];
+
+		if (!cand || ((i < ZT_SENDERS) == (cand == tid)))
+			continue;
+		fk.sender = cand;
+		t = bpf_map_lookup_elem(&in_flight, &fk);
+		if (!t)
+			continue;
+		*sent = *t;
+		bpf_map_delete_elem(&in_flight, &fk);
+		return 1;
+	}
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(zc_recv, long chan, long len, long msg_id)
+{
+	__u32 c = (__u32)chan & 0xffff;
+	struct zt_chan_val *v = chan_row(c);
+	__u64 now, sent;
+
+	if (v) {
+		__sync_fetch_and_add(&v->rx_msgs, 1);
+		__sync_fetch_and_add(&v->rx_bytes, (__u64)(__u32)len);
+	}
+	if (!want_hist)
+		return 0;
+	now = bpf_ktime_get_ns();
+	if (match_send(c, (__u32)msg_id & 0xffff,
+		       (__u32)bpf_get_current_pid_tgid(), &sent) && now >= sent)
+		hist_add(ZT_H_SEND_RECV, c, now - sent);
+	else if (v)
+		__sync_fetch_and_add(&v->unmatched, 1);
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(zc_release, long chan, long n)
+{
+	struct zt_chan_val *v = chan_row((__u32)chan & 0xffff);
+
+	if (v)
+		__sync_fetch_and_add(&v->releases, (__u64)(__u32)n);
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(zc_full, long chan)
+{
+	struct zt_chan_val *v = chan_row((__u32)chan & 0xffff);
+
+	if (v)
+		__sync_fetch_and_add(&v->full, 1);
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(zc_reserve, long chan, long n)
+{
+	struct zt_chan_val *v = chan_row((__u32)chan & 0xffff);
+
+	if (v)
+		__sync_fetch_and_add(&v->reserves, (__u64)(__u32)n);
+	if (want_hist && n > 0) {
+		struct zt_reserve_key rk = {
+			.tid = (__u32)bpf_get_current_pid_tgid(),
+			.chan = (__u32)chan & 0xffff,
+		};
+		__u64 now = bpf_ktime_get_ns();
+
+		bpf_map_update_elem(&reserved_at, &rk, &now, BPF_ANY);
+	}
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(zc_kick, long chan)
+{
+	struct zt_chan_val *v = chan_row((__u32)chan & 0xffff);
+
+	if (v)
+		__sync_fetch_and_add(&v->kicks, 1);
+	if (want_hist) {
+		__u32 tid = (__u32)bpf_get_current_pid_tgid();
+		__u64 now = bpf_ktime_get_ns();
+
+		bpf_map_update_elem(&kick_pending, &tid, &now, BPF_ANY);
+	}
+	return 0;
+}
+
+/*
+ * The doorbell write that follows zc:kick wakes the peer's sleeping thread
+ * from the kicker's context: sched_waking runs in the waker, so the first
+ * one after a kick names the thread that kick woke, whatever process or
+ * region it is in. (sched_wakeup may run on the target CPU instead.)
+ */
+SEC("tp_btf/sched_waking")
+int BPF_PROG(zc_sched_waking, struct task_struct *p)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 *t, now, kicked;
+	__u32 woken;
+
+	t = bpf_map_lookup_elem(&kick_pending, &tid);
+	if (!t)
+		return 0;
+	kicked = *t;
+	bpf_map_delete_elem(&kick_pending, &tid);
+	now = bpf_ktime_get_ns();
+	if (now - kicked > ZT_KICK_WINDOW_NS)
+		return 0;
+	woken = (__u32)BPF_CORE_READ(p, pid);
+	bpf_map_update_elem(&woken_by_kick, &woken, &kicked, BPF_ANY);
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(zc_wake, long sleeps)
+{
+	struct zt_chan_val *v = chan_row(ZT_CHAN_NONE);
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 *t, now;
+
+	(void)sleeps;
+	if (v)
+		__sync_fetch_and_add(&v->wakes, 1);
+	if (!want_hist)
+		return 0;
+	t = bpf_map_lookup_elem(&woken_by_kick, &tid);
+	if (!t)
+		return 0;	/* a timeout or a peer event, not a kick */
+	now = bpf_ktime_get_ns();
+	if (now >= *t)
+		hist_add(ZT_H_KICK_WAKE, ZT_CHAN_NONE, now - *t);
+	bpf_map_delete_elem(&woken_by_kick, &tid);
+	return 0;
+}
+
+/*
+ * zc.ko tracepoints. The records are laid out by TP_STRUCT__entry in
+ * kmod/zc_trace.h after the 8-byte common header; the loader checks these
+ * offsets against the event's format file before it loads the programs.
+ */
+struct zt_tp_kick {
+	__u64 common;
+	__u32 link;
+	__u32 from;
+	__u64 count;
+};
+
+struct zt_tp_doorbell {
+	__u64 common;
+	__u32 link;
+	__u32 to;
+	bool delivered;
+};
+
+struct zt_tp_bind {
+	__u64 common;
+	__u32 link;
+	__u32 role;
+};
+
+struct zt_tp_mmap {
+	__u64 common;
+	__u32 link;
+};
+
+static __always_inline void kmod_count(__u32 link, __u32 event, __u32 side)
+{
+	struct zt_kmod_key k = { .link = link, .event = event, .side = side };
+	__u64 one = 1, *v;
+
+	v = bpf_map_lookup_elem(&kmod_events, &k);
+	if (v)
+		__sync_fetch_and_add(v, 1);
+	else
+		bpf_map_update_elem(&kmod_events, &k, &one, BPF_NOEXIST);
+}
+
+SEC("tracepoint/zc/zc_kick")
+int zc_tp_kick(struct zt_tp_kick *e)
+{
+	kmod_count(e->link, ZT_K_KICK, e->from);
+	return 0;
+}
+
+SEC("tracepoint/zc/zc_doorbell")
+int zc_tp_doorbell(struct zt_tp_doorbell *e)
+{
+	kmod_count(e->link, e->delivered ? ZT_K_DOORBELL : ZT_K_DOORBELL_LOST,
+		   e->to);
+	return 0;
+}
+
+SEC("tracepoint/zc/zc_bind")
+int zc_tp_bind(struct zt_tp_bind *e)
+{
+	kmod_count(e->link, ZT_K_BIND, e->role);
+	return 0;
+}
+
+SEC("tracepoint/zc/zc_unbind")
+int zc_tp_unbind(struct zt_tp_bind *e)
+{
+	kmod_count(e->link, ZT_K_UNBIND, e->role);
+	return 0;
+}
+
+SEC("tracepoint/zc/zc_mmap")
+int zc_tp_mmap(struct zt_tp_mmap *e)
+{
+	kmod_count(e->link, ZT_K_MMAP, 0);
+	return 0;
+}
