@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tools/args.h - option values for the zc CLI: sizes with K/M/G suffixes,
+ * durations, counts, wait modes. Every parser prints one sentence naming
+ * the option on failure, so each command only has to exit.
+ */
+#ifndef ZC_TOOLS_ARGS_H
+#define ZC_TOOLS_ARGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <zc/region.h>
+
+/* Set by the dispatcher: "zc bench", "zc send", ... for messages. */
+extern const char *zc_cmd;
+
+/* Print "zc CMD: <message>." on stderr (printf-style, no newline needed). */
+void zc_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parse "4096", "4K", "4KiB", "1M", "2G" (binary units). 0 or -1. */
+int parse_size(const char *opt, const char *s, uint64_t min, uint64_t max,
+	       uint64_t *out);
+
+/* Parse a comma-separated list of sizes into @out (at most @cap). */
+int parse_size_list(const char *opt, const char *s, uint64_t min,
+		    uint64_t max, uint64_t *out, int cap, int *n);
+
+/* Parse seconds, fractions allowed ("0.2", "10"). */
+int parse_seconds(const char *opt, const char *s, double min, double max,
+		  double *out);
+
+/* Parse a plain unsigned integer within [min, max]. */
+int parse_uint(const char *opt, const char *s, uint64_t min, uint64_t max,
+	       uint64_t *out);
+
+/* Parse "busy", "spin" or "sleep". */
+int parse_wait_mode(const char *opt, const char *s, enum zc_wait_mode *out);
+const char *wait_mode_name(enum zc_wait_mode m);
+
+/*
+ * Report what getopt_long rejected: @c is the '?' (unknown option) or ':'
+ * (missing value) it returned; optstrings must start with ':'.
+ */
+void option_error(int c, char *const argv[]);
+
+/* "64 B", "4 KiB", "1 MiB" into @buf. */
+const char *fmt_size(uint64_t n, char *buf, size_t cap);
+
+#endif /* ZC_TOOLS_ARGS_H */

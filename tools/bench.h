@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tools/bench.h - "zc bench": what it measures and how it reports.
+ *
+ * For each message size the bench creates a region whose slots fit that
+ * size, starts the emulated remote core ("zc remote --mode sink,echo") in
+ * another process, then
+ *   - streams: the host writes every byte of each message (payload.h
+ *     pattern) and sends in bursts; the remote sink reads and checks every
+ *     byte and returns the slots; the rate counts what the sink confirmed;
+ *   - ping-pongs one message at a time through the echo service and
+ *     records each round trip for p50/p99/p99.9.
+ * Baselines (a pipe and a UNIX socket moving 4 KiB blocks, writer and
+ * reader touching every byte as well) run in the same invocation, so the
+ * report can give ratios that mean something on a noisy machine.
+ */
+#ifndef ZC_TOOLS_BENCH_H
+#define ZC_TOOLS_BENCH_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <zc/region.h>
+#include "payload.h"
+
+#define BENCH_MAX_SIZES 16
+
+struct bench_opts {
+	uint64_t sizes[BENCH_MAX_SIZES];
+	int nsizes;
+	double seconds;		/* streaming time per size */
+	double lat_seconds;	/* ping-pong time per size */
+	enum zc_wait_mode wait;
+	const char *uri;	/* region URI; NULL: shm:bench-PID */
+	const char *json;	/* write results here */
+	uint64_t batch;		/* messages per burst */
+	uint64_t slots;		/* slots per direction; 0: chosen per size */
+	enum payload_kind kind;
+	int baselines;
+	int pin;		/* host on CPU 0, remote on CPU 1 */
+	int quiet;
+};
+
+struct latency {
+	uint64_t samples;
+	double p50_us, p99_us, p999_us, min_us, max_us;
+};
+
+struct bench_result {
+	uint64_t size;
+	uint32_t slot_size, slots;
+	double seconds;		/* measured streaming time */
+	uint64_t msgs, bytes;	/* as confirmed by the sink */
+	uint64_t bad;		/* messages the sink found corrupt */
+	double msgs_per_s, gb_per_s;
+	struct latency lat;
+	uint64_t kicks, sleeps;	/* host side, streaming phase */
+};
+
+struct baseline_result {
+	const char *name;	/* "pipe", "unix socket" */
+	uint64_t size;
+	double seconds;
+	uint64_t msgs, bytes;
+	double msgs_per_s, gb_per_s;
+	struct latency lat;
+};
+
+/* Run one size against a fresh region and remote; 0 or a negative errno
+ * (a sentence was printed). */
+int bench_zc_size(const struct bench_opts *o, const char *uri, uint64_t size,
+		  struct bench_result *res);
+
+/* The pipe and UNIX socket baselines at @size bytes per block. */
+int bench_pipe(const struct bench_opts *o, uint64_t size,
+	       struct baseline_result *res);
+int bench_unix_socket(const struct bench_opts *o, uint64_t size,
+		      struct baseline_result *res);
+
+/* Percentiles of @n round-trip times in ns (sorts @ns in place). */
+void latency_summarize(uint64_t *ns, uint64_t n, struct latency *out);
+
+/* The human table on @f, and the JSON document on @f. */
+void bench_print_table(FILE *f, const struct bench_opts *o,
+		       const struct bench_result *r, int n,
+		       const struct baseline_result *b, int nb);
+int bench_write_json(FILE *f, const struct bench_opts *o, const char *uri,
+		     const struct bench_result *r, int n,
+		     const struct baseline_result *b, int nb);
+
+/* Progress on stderr: overwritten in place on a terminal. */
+void bench_progress(const struct bench_opts *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void bench_progress_done(const struct bench_opts *o);
+
+#endif /* ZC_TOOLS_BENCH_H */

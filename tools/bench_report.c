@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+/* tools/bench_report.c - percentiles, the table, the JSON and progress. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "bench.h"
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest rank: the smallest sample with at least q of them at or below. */
+static double rank_us(const uint64_t *ns, uint64_t n, double q)
+{
+	uint64_t k = (uint64_t)ceil(q * (double)n);
+
+	if (k == 0)
+		k = 1;
+	if (k > n)
+		k = n;
+	return (double)ns[k - 1] / 1e3;
+}
+
+void latency_summarize(uint64_t *ns, uint64_t n, struct latency *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!n)
+		return;
+	qsort(ns, n, sizeof(*ns), cmp_u64);
+	out->samples = n;
+	out->min_us = (double)ns[0] / 1e3;
+	out->max_us = (double)ns[n - 1] / 1e3;
+	out->p50_us = rank_us(ns, n, 0.50);
+	out->p99_us = rank_us(ns, n, 0.99);
+	out->p999_us = rank_us(ns, n, 0.999);
+}
+
+static const char *fmt_rate(double v, char *buf, size_t cap)
+{
+	if (v >= 1e9)
+		snprintf(buf, cap, "%.2f G", v / 1e9);
+	else if (v >= 1e6)
+		snprintf(buf, cap, "%.2f M", v / 1e6);
+	else if (v >= 1e3)
+		snprintf(buf, cap, "%.1f k", v / 1e3);
+	else
+		snprintf(buf, cap, "%.0f  ", v);
+	return buf;
+}
+
+static const char *fmt_us(double us, char *buf, size_t cap)
+{
+	if (us >= 1000)
+		snprintf(buf, cap, "%.2f ms", us / 1000);
+	else if (us >= 100)
+		snprintf(buf, cap, "%.0f us", us);
+	else
+		snprintf(buf, cap, "%.1f us", us);
+	return buf;
+}
+
+static void print_row(FILE *f, const char *label, double mps, double gbps,
+		      const struct latency *l)
+{
+	char a[32], b[32], c[32], d[32];
+
+	fprintf(f, "%-12s %10s %9.2f %10s %10s %10s\n", label,
+		fmt_rate(mps, a, sizeof(a)), gbps,
+		fmt_us(l->p50_us, b, sizeof(b)), fmt_us(l->p99_us, c, sizeof(c)),
+		fmt_us(l->p999_us, d, sizeof(d)));
+}
+
+void bench_print_table(FILE *f, const struct bench_opts *o,
+		       const struct bench_result *r, int n,
+		       const struct baseline_result *b, int nb)
+{
+	const struct bench_result *zc4k = NULL;
+	char label[32];
+	int i;
+
+	fprintf(f, "\n%-12s %10s %9s %10s %10s %10s\n", "size", "msgs/s", "GB/s",
+		"rtt p50", "rtt p99", "rtt p99.9");
+	for (i = 0; i < n; i++) {
+		fmt_size(r[i].size, label, sizeof(label));
+		print_row(f, label, r[i].msgs_per_s, r[i].gb_per_s, &r[i].lat);
+		if (r[i].size == 4096)
+			zc4k = &r[i];
+	}
+	if (!nb)
+		return;
+	fprintf(f, "\nbaselines at %s, same run (writer fills and reader reads every byte):\n",
+		fmt_size(b[0].size, label, sizeof(label)));
+	if (zc4k)
+		print_row(f, "zc", zc4k->msgs_per_s, zc4k->gb_per_s, &zc4k->lat);
+	for (i = 0; i < nb; i++)
+		print_row(f, b[i].name, b[i].msgs_per_s, b[i].gb_per_s, &b[i].lat);
+	if (!zc4k)
+		return;
+	for (i = 0; i < nb; i++)
+		fprintf(f, "zc vs %s: %.1fx the messages/s, %.1fx lower p50 round trip\n",
+			b[i].name, zc4k->msgs_per_s / b[i].msgs_per_s,
+			b[i].lat.p50_us / zc4k->lat.p50_us);
+	(void)o;
+}
+
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void json_latency(FILE *f, const struct latency *l)
+{
+	fprintf(f, "\"latency_us\": {\"samples\": %" PRIu64
+		", \"min\": %.3f, \"p50\": %.3f, \"p99\": %.3f, \"p999\": %.3f, \"max\": %.3f}",
+		l->samples, l->min_us, l->p50_us, l->p99_us, l->p999_us,
+		l->max_us);
+}
+
+int bench_write_json(FILE *f, const struct bench_opts *o, const char *uri,
+		     const struct bench_result *r, int n,
+		     const struct baseline_result *b, int nb)
+{
+	const struct bench_result *zc4k = NULL;
+	int i;
+
+	fprintf(f, "{\n  \"tool\": \"zc bench\",\n  \"uri\": ");
+	json_string(f, uri);
+	fprintf(f, ",\n  \"wait\": \"%s\",\n  \"seconds\": %g,\n"
+		"  \"latency_seconds\": %g,\n  \"batch\": %" PRIu64 ",\n"
+		"  \"check\": \"%s\",\n  \"pinned\": %s,\n  \"results\": [",
+		wait_mode_name(o->wait), o->seconds, o->lat_seconds, o->batch,
+		payload_kind_name(o->kind), o->pin ? "true" : "false");
+	for (i = 0; i < n; i++) {
+		fprintf(f, "%s\n    {\"size\": %" PRIu64 ", \"slot_size\": %u, \"slots\": %u, "
+			"\"seconds\": %.6f, \"messages\": %" PRIu64 ", \"bytes\": %" PRIu64
+			", \"msgs_per_s\": %.1f, \"gb_per_s\": %.6f, \"kicks\": %" PRIu64
+			", \"sleeps\": %" PRIu64 ", ",
+			i ? "," : "", r[i].size, r[i].slot_size, r[i].slots,
+			r[i].seconds, r[i].msgs, r[i].bytes, r[i].msgs_per_s,
+			r[i].gb_per_s, r[i].kicks, r[i].sleeps);
+		json_latency(f, &r[i].lat);
+		fputc('}', f);
+		if (r[i].size == 4096)
+			zc4k = &r[i];
+	}
+	fprintf(f, "\n  ],\n  \"baselines\": [");
+	for (i = 0; i < nb; i++) {
+		fprintf(f, "%s\n    {\"name\": \"%s\", \"size\": %" PRIu64
+			", \"seconds\": %.6f, \"messages\": %" PRIu64 ", \"bytes\": %" PRIu64
+			", \"msgs_per_s\": %.1f, \"gb_per_s\": %.6f, ",
+			i ? "," : "", b[i].name, b[i].size, b[i].seconds, b[i].msgs,
+			b[i].bytes, b[i].msgs_per_s, b[i].gb_per_s);
+		json_latency(f, &b[i].lat);
+		if (zc4k && b[i].msgs_per_s > 0)
+			fprintf(f, ", \"zc_speedup\": %.3f",
+				zc4k->msgs_per_s / b[i].msgs_per_s);
+		fputc('}', f);
+	}
+	fprintf(f, "\n  ]\n}\n");
+	return ferror(f) ? -1 : 0;
+}
+
+void bench_progress(const struct bench_opts *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (o->quiet)
+		return;
+	/* In place on a terminal; one line each in a log. */
+	fputs(isatty(2) ? "\r\033[K" : "", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(isatty(2) ? "" : "\n", stderr);
+	fflush(stderr);
+}
+
+void bench_progress_done(const struct bench_opts *o)
+{
+	if (!o->quiet && isatty(2))
+		fputs("\r\033[K", stderr);
+}

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tools/cmd_bench.c - "zc bench": options, the run over every size and the
+ * baselines, and the report (bench.h says what is measured).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zc/zc.h>
+
+#include "args.h"
+#include "bench.h"
+#include "commands.h"
+#include "proc.h"
+
+static const uint64_t default_sizes[] = {
+	64, 256, 1 << 10, 4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20,
+};
+
+#define BASELINE_SIZE 4096
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: zc bench [options]\n"
+"Stream to an emulated remote core (a 'zc remote' child process) for each\n"
+"message size, then ping-pong through it; print messages/s, GB/s and\n"
+"round-trip latency, next to a pipe and a UNIX socket measured in the same run.\n"
+"\n"
+"  --seconds S       streaming time per size (2); 0.2 is a quick check\n"
+"  --lat-seconds S   ping-pong time per size (half of --seconds)\n"
+"  --sizes LIST      message sizes (64,256,1K,4K,16K,64K,256K,1M)\n"
+"  --wait MODE       busy, spin or sleep, both sides (spin)\n"
+"  --batch N         messages per burst, 1..64 (32)\n"
+"  --slots N         slots per direction (about 1 MiB worth, 8..256)\n"
+"  --check KIND      what the sink verifies: none, pattern, crc (pattern)\n"
+"  --uri URI         region to create (shm:bench-PID); e.g. kmod:/dev/zc0\n"
+"  --json FILE       also write the results as JSON to FILE\n"
+"  --no-baselines    skip the pipe and UNIX socket baselines\n"
+"  --pin             host on CPU 0, remote core on CPU 1\n"
+"  --quiet           no progress lines\n");
+}
+
+static int parse_opts(int argc, char **argv, struct bench_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "seconds", required_argument, NULL, 's' },
+		{ "lat-seconds", required_argument, NULL, 'L' },
+		{ "sizes", required_argument, NULL, 'z' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "slots", required_argument, NULL, 'S' },
+		{ "check", required_argument, NULL, 'k' },
+		{ "uri", required_argument, NULL, 'u' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "no-baselines", no_argument, NULL, 'B' },
+		{ "pin", no_argument, NULL, 'p' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, lat_set = 0;
+
+	memset(o, 0, sizeof(*o));
+	memcpy(o->sizes, default_sizes, sizeof(default_sizes));
+	o->nsizes = sizeof(default_sizes) / sizeof(default_sizes[0]);
+	o->seconds = 2;
+	o->wait = ZC_WAIT_SPIN_SLEEP;
+	o->batch = 32;
+	o->kind = PAYLOAD_PATTERN;
+	o->baselines = 1;
+	while ((c = getopt_long(argc, argv, ":s:L:z:w:b:S:k:u:j:Bpqh", longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (parse_seconds("--seconds", optarg, 0.01, 3600,
+					  &o->seconds) < 0)
+				return -1;
+			break;
+		case 'L':
+			if (parse_seconds("--lat-seconds", optarg, 0.01, 3600,
+					  &o->lat_seconds) < 0)
+				return -1;
+			lat_set = 1;
+			break;
+		case 'z':
+			if (parse_size_list("--sizes", optarg, 1,
+					    ZC_SLOT_MAX - ZC_FRAME_HDR_SIZE,
+					    o->sizes, BENCH_MAX_SIZES,
+					    &o->nsizes) < 0)
+				return -1;
+			break;
+		case 'w':
+			if (parse_wait_mode("--wait", optarg, &o->wait) < 0)
+				return -1;
+			break;
+		case 'b':
+			if (parse_uint("--batch", optarg, 1, ZC_BURST_MAX,
+				       &o->batch) < 0)
+				return -1;
+			break;
+		case 'S':
+			if (parse_uint("--slots", optarg, 1, ZC_SLOTS_MAX,
+				       &o->slots) < 0)
+				return -1;
+			break;
+		case 'k':
+			if (parse_payload_kind(optarg, &o->kind) < 0) {
+				zc_errorf("--check expects none, pattern or crc, not '%s'",
+					  optarg);
+				return -1;
+			}
+			break;
+		case 'u':
+			o->uri = optarg;
+			break;
+		case 'j':
+			o->json = optarg;
+			break;
+		case 'B':
+			o->baselines = 0;
+			break;
+		case 'p':
+			o->pin = 1;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			option_error(c, argv);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		zc_errorf("takes no arguments, only options; got '%s'", argv[optind]);
+		return -1;
+	}
+	if (!lat_set)
+		o->lat_seconds = o->seconds / 2 < 0.01 ? 0.01 : o->seconds / 2;
+	if (o->pin && sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		zc_errorf("--pin needs two CPUs; this machine has one");
+		return -1;
+	}
+	return 0;
+}
+
+static int run_baselines(const struct bench_opts *o,
+			 struct baseline_result *b)
+{
+	char sz[32];
+
+	fmt_size(BASELINE_SIZE, sz, sizeof(sz));
+	bench_progress(o, "baseline: pipe, %s blocks...", sz);
+	if (bench_pipe(o, BASELINE_SIZE, &b[0]) < 0)
+		return -1;
+	bench_progress(o, "baseline: unix socket, %s blocks...", sz);
+	if (bench_unix_socket(o, BASELINE_SIZE, &b[1]) < 0)
+		return -1;
+	return 2;
+}
+
+int cmd_bench(int argc, char **argv)
+{
+	struct bench_result res[BENCH_MAX_SIZES];
+	struct baseline_result base[2];
+	struct bench_opts o;
+	char uri[128], sz[32];
+	FILE *json = NULL;
+	int i, nb = 0, rc = 0;
+
+	if (parse_opts(argc, argv, &o) < 0)
+		return 2;
+	if (o.uri)
+		snprintf(uri, sizeof(uri), "%s", o.uri);
+	else
+		snprintf(uri, sizeof(uri), "shm:bench-%d", (int)getpid());
+	if (o.json) {
+		json = fopen(o.json, "w");
+		if (!json) {
+			zc_errorf("cannot write '%s': %s", o.json, strerror(errno));
+			return 1;
+		}
+	}
+	if (o.pin && pin_cpu(0) < 0) {
+		zc_errorf("cannot run on CPU 0: %s", strerror(errno));
+		rc = 1;
+		goto out;
+	}
+	if (!o.quiet)
+		fprintf(stderr, "zc bench: region %s, wait %s, %g s streaming + %g s ping-pong per size, batch %d, check %s%s\n",
+			uri, wait_mode_name(o.wait), o.seconds, o.lat_seconds,
+			(int)o.batch, payload_kind_name(o.kind),
+			o.pin ? ", pinned" : "");
+	for (i = 0; i < o.nsizes; i++) {
+		fmt_size(o.sizes[i], sz, sizeof(sz));
+		bench_progress(&o, "[%d/%d] %s: streaming %g s, ping-pong %g s...",
+			       i + 1, o.nsizes, sz, o.seconds, o.lat_seconds);
+		if (bench_zc_size(&o, uri, o.sizes[i], &res[i]) < 0) {
+			rc = 1;
+			goto out;
+		}
+		bench_progress(&o, "[%d/%d] %s: %.3g M msgs/s, %.2f GB/s, rtt p50 %.1f us",
+			       i + 1, o.nsizes, sz, res[i].msgs_per_s / 1e6,
+			       res[i].gb_per_s, res[i].lat.p50_us);
+	}
+	if (o.baselines) {
+		nb = run_baselines(&o, base);
+		if (nb < 0) {
+			rc = 1;
+			goto out;
+		}
+	}
+	bench_progress_done(&o);
+	bench_print_table(stdout, &o, res, o.nsizes, base, nb);
+	if (json && (bench_write_json(json, &o, uri, res, o.nsizes, base, nb) < 0 ||
+		     fflush(json))) {
+		zc_errorf("writing '%s' failed: %s", o.json, strerror(errno));
+		rc = 1;
+	}
+out:
+	if (json && fclose(json) && rc == 0) {
+		zc_errorf("writing '%s' failed: %s", o.json, strerror(errno));
+		rc = 1;
+	}
+	return rc;
+}

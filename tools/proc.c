@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/* tools/proc.c - clocks, spawning and reaping children (proc.h). */
+#include "proc.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+pid_t spawn_self(char *const argv[])
+{
+	pid_t pid;
+
+	/* Whatever is buffered would otherwise be printed twice. */
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		execv("/proc/self/exe", argv);
+		fprintf(stderr, "zc: cannot start %s: could not execute /proc/self/exe.\n",
+			argv[0]);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int wait_for(pid_t pid, int timeout_ms, int *status)
+{
+	uint64_t end = now_ns() + (uint64_t)timeout_ms * 1000000ULL;
+
+	for (;;) {
+		pid_t got = waitpid(pid, status, WNOHANG);
+
+		if (got == pid)
+			return 0;
+		if (got < 0 && errno != EINTR)
+			return -errno;
+		if (now_ns() >= end)
+			return -ETIMEDOUT;
+		usleep(2000);
+	}
+}
+
+int reap_child(pid_t pid, int timeout_ms)
+{
+	int status = 0, rc;
+
+	rc = wait_for(pid, timeout_ms, &status);
+	if (rc == -ETIMEDOUT) {
+		kill(pid, SIGTERM);
+		rc = wait_for(pid, 1000, &status);
+		if (rc == -ETIMEDOUT) {
+			kill(pid, SIGKILL);
+			rc = wait_for(pid, 5000, &status);
+		}
+	}
+	if (rc < 0)
+		return rc;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return -ECHILD;
+}
+
+int pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return 0;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tools/proc.h - clocks and child processes for the zc CLI: the bench runs
+ * the emulated remote core as a child and must never hang on it.
+ */
+#ifndef ZC_TOOLS_PROC_H
+#define ZC_TOOLS_PROC_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t now_ns(void);
+
+/*
+ * Start this very binary (/proc/self/exe) with @argv (argv[0] included,
+ * NULL-terminated) in a child process. Returns its pid or a negative errno.
+ */
+pid_t spawn_self(char *const argv[]);
+
+/*
+ * Wait up to @timeout_ms for @pid to exit; past that, SIGTERM it, then
+ * SIGKILL it a second later. Returns its exit status (0..255), 128+signal
+ * when a signal ended it, or a negative errno.
+ */
+int reap_child(pid_t pid, int timeout_ms);
+
+/* Pin the calling thread to CPU @cpu (ignored when @cpu < 0). */
+int pin_cpu(int cpu);
+
+#endif /* ZC_TOOLS_PROC_H */

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/* tools/remote.c - echo, sink and source services (remote.h). */
+#include "remote.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* Waiting for a slot inside a service: long enough for any live peer. */
+#define SLOT_WAIT_MS 5000
+
+static const char *const mode_names[] = {
+	[SERVE_ECHO] = "echo",
+	[SERVE_SINK] = "sink",
+	[SERVE_SOURCE] = "source",
+};
+
+const char *service_mode_name(enum service_mode m)
+{
+	return mode_names[m];
+}
+
+int parse_service_mode(const char *s, enum service_mode *out)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++) {
+		if (!strcmp(s, mode_names[i])) {
+			*out = (enum service_mode)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int send_summary(struct service *s)
+{
+	struct sink_summary sum = {
+		.magic = SINK_SUMMARY_MAGIC,
+		.msgs = s->msgs,
+		.bytes = s->bytes,
+		.bad = s->bad,
+		.first_bad = s->first_bad,
+	};
+	struct zc_buf b;
+	int rc;
+
+	rc = zc_reserve(s->ch, &b, SLOT_WAIT_MS);
+	if (rc < 0)
+		return rc;
+	if (b.cap < sizeof(sum))
+		return -EMSGSIZE;
+	memcpy(b.data, &sum, sizeof(sum));
+	b.len = sizeof(sum);
+	rc = zc_send(s->ch, &b);
+	if (rc < 0)
+		return rc;
+	s->msgs = s->bytes = s->bad = s->first_bad = 0;
+	s->seq = 0;
+	return 0;
+}
+
+static int sink_poll(struct service *s)
+{
+	struct zc_buf bufs[ZC_BURST_MAX];
+	int n, i, rc;
+
+	n = zc_recv_burst(s->ch, bufs, ZC_BURST_MAX);
+	if (n <= 0)
+		return n;
+	for (i = 0; i < n; i++) {
+		if (bufs[i].len == 0) {
+			rc = send_summary(s);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		if (payload_check(s->kind, bufs[i].data, bufs[i].len,
+				  s->seq)) {
+			if (s->bad++ == 0)
+				s->first_bad = s->seq;
+			s->all_bad++;
+		}
+		s->seq++;
+		s->msgs++;
+		s->bytes += bufs[i].len;
+		s->all_msgs++;
+		s->all_bytes += bufs[i].len;
+	}
+	rc = zc_release_burst(s->ch, bufs, (unsigned int)n);
+	if (rc < 0)
+		return rc;
+	if (s->limit && s->all_msgs >= s->limit)
+		s->done = 1;
+	return n;
+}
+
+static int echo_poll(struct service *s)
+{
+	struct zc_buf in[ZC_BURST_MAX];
+	int n, i, rc;
+
+	n = zc_recv_burst(s->ch, in, ZC_BURST_MAX);
+	for (i = 0; i < n; i++) {
+		struct zc_buf out;
+
+		rc = zc_reserve(s->ch, &out, SLOT_WAIT_MS);
+		if (rc < 0)
+			return rc;
+		if (in[i].len > out.cap)
+			return -EMSGSIZE;
+		memcpy(out.data, in[i].data, in[i].len);
+		out.len = in[i].len;
+		rc = zc_send(s->ch, &out);
+		if (rc < 0)
+			return rc;
+		/* Give each slot back at once, so a sender waiting for slots
+		 * to send more is never stuck behind our own wait. */
+		rc = zc_release(s->ch, &in[i]);
+		if (rc < 0)
+			return rc;
+		s->msgs++;
+		s->bytes += in[i].len;
+		s->all_msgs++;
+		s->all_bytes += in[i].len;
+	}
+	return n;
+}
+
+static int source_poll(struct service *s)
+{
+	struct zc_buf bufs[ZC_BURST_MAX];
+	uint64_t want = ZC_BURST_MAX;
+	int n, i, rc;
+
+	if (s->done)
+		return 0;
+	if (s->limit && s->limit - s->all_msgs < want)
+		want = s->limit - s->all_msgs;
+	if (want == 0) {
+		/* Everything went out: the empty message ends the stream. */
+		rc = zc_reserve(s->ch, &bufs[0], SLOT_WAIT_MS);
+		if (rc < 0)
+			return rc;
+		bufs[0].len = 0;
+		rc = zc_send(s->ch, &bufs[0]);
+		if (rc < 0)
+			return rc;
+		s->done = 1;
+		return 1;
+	}
+	n = zc_reserve_burst(s->ch, bufs, (unsigned int)want);
+	if (n <= 0)
+		return n;
+	for (i = 0; i < n; i++) {
+		if (s->size > bufs[i].cap)
+			return -EMSGSIZE;
+		payload_fill(s->kind, bufs[i].data, s->size, s->seq++);
+		bufs[i].len = (uint32_t)s->size;
+	}
+	rc = zc_send_burst(s->ch, bufs, (unsigned int)n);
+	if (rc < 0)
+		return rc;
+	s->msgs += (uint64_t)n;
+	s->all_msgs += (uint64_t)n;
+	s->bytes += (uint64_t)n * s->size;
+	s->all_bytes += (uint64_t)n * s->size;
+	return n;
+}
+
+int service_poll(struct service *s)
+{
+	switch (s->mode) {
+	case SERVE_ECHO:
+		return echo_poll(s);
+	case SERVE_SINK:
+		return sink_poll(s);
+	case SERVE_SOURCE:
+		return source_poll(s);
+	}
+	return -EINVAL;
+}
