@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: MIT
+//
+// bench/limits.cpp - the physical limits every transport is measured
+// against, taken in the same run on the same two cores:
+//   rtt/cacheline      one cache line bounced between the cores
+//   bw/memcpy, bw/memset  one core's copy and fill bandwidth
+//   tput/stream        producer fills a buffer, consumer verifies it, with
+//                      nothing but a ready flag per buffer between them: the
+//                      cache-to-cache streaming limit of "write every byte,
+//                      read every byte"
+//   tput/spsc16        a bare SPSC ring of 16-byte descriptors, no payload
+//   tput/boost_spsc    boost::lockfree::spsc_queue of 8-byte pointers
+#include "util.hpp"
+
+#include <benchmark/benchmark.h>
+
+#ifdef ZCB_HAVE_BOOST
+#include <boost/lockfree/spsc_queue.hpp>
+#endif
+
+#include <cstring>
+#include <memory>
+
+#include <sys/mman.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#define cpu_relax() _mm_pause()
+#else
+#define cpu_relax() __asm__ __volatile__("" ::: "memory")
+#endif
+
+namespace zcb {
+namespace {
+
+constexpr uint32_t kRingEntries = 64;	// the zc default slots per direction
+constexpr unsigned kStreamBufs = 4;
+
+// ---- cache-line ping-pong --------------------------------------------------
+
+struct alignas(128) Line {
+	std::atomic<uint64_t> v;
+};
+
+void rtt_cacheline(benchmark::State &st, bool process, const std::string &name)
+{
+	Duo duo(st);
+	// Shared, not private: the peer may be a forked process.
+	auto *line = static_cast<Line *>(mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
+					      MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+	Histogram h;
+
+	if (line == MAP_FAILED) {
+		st.SkipWithError("cannot map the shared line");
+		return;
+	}
+	Control *ctl = duo.ctl;
+	bool ok = duo.start(process, [line, ctl]() {
+		uint64_t expect = 1;
+
+		ctl->ready.store(1);
+		for (;;) {
+			uint64_t x = line->v.load(std::memory_order_acquire);
+
+			if (x == expect) {
+				line->v.store(expect + 1, std::memory_order_release);
+				expect += 2;
+				ctl->msgs.fetch_add(1, std::memory_order_relaxed);
+				continue;
+			}
+			if (ctl->end.load(std::memory_order_relaxed) ||
+			    ctl->abort.load(std::memory_order_relaxed))
+				break;
+			cpu_relax();
+		}
+		ctl->done.store(1);
+		return 0;
+	});
+	uint64_t n = 0;
+
+	if (ok) {
+		for (auto _ : st) {
+			uint64_t t0 = ticks();
+
+			line->v.store(2 * n + 1, std::memory_order_release);
+			while (line->v.load(std::memory_order_acquire) != 2 * n + 2)
+				cpu_relax();
+			h.add(ticks() - t0);
+			n++;
+		}
+		ctl->end.store(1);
+		duo.wait_done();
+	}
+	duo.finish(n, 0);
+	report_latency(st, h, name);
+	munmap(line, 4096);
+}
+
+// ---- single-core bandwidth -------------------------------------------------
+
+void bw_memcpy(benchmark::State &st, size_t size)
+{
+	auto *a = static_cast<uint8_t *>(buf_alloc(size, false));
+	auto *b = static_cast<uint8_t *>(buf_alloc(size, false));
+
+	if (!a || !b) {
+		st.SkipWithError("out of memory");
+	} else {
+		for (auto _ : st) {
+			memcpy(b, a, size);
+			benchmark::ClobberMemory();
+		}
+		st.SetBytesProcessed((int64_t)(st.iterations() * size));
+		st.SetItemsProcessed(st.iterations());
+	}
+	buf_free(a, size);
+	buf_free(b, size);
+}
+
+void bw_memset(benchmark::State &st, size_t size)
+{
+	auto *a = static_cast<uint8_t *>(buf_alloc(size, false));
+	uint8_t seed = 0;
+
+	if (!a) {
+		st.SkipWithError("out of memory");
+		return;
+	}
+	for (auto _ : st) {
+		fill(a, size, seed++);
+		benchmark::ClobberMemory();
+	}
+	st.SetBytesProcessed((int64_t)(st.iterations() * size));
+	st.SetItemsProcessed(st.iterations());
+	buf_free(a, size);
+}
+
+// ---- cache-to-cache streaming limit ----------------------------------------
+
+struct alignas(128) Flag {
+	std::atomic<uint32_t> full;
+};
+
+void tput_stream(benchmark::State &st, size_t size, bool huge)
+{
+	size_t stride = (size + 4095) & ~(size_t)4095;
+	size_t total = stride * kStreamBufs;
+	Duo duo(st);
+	int shflags = MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE;
+
+	if (huge) {
+		total = (total + kHugePage - 1) & ~(kHugePage - 1);
+		shflags |= MAP_HUGETLB;
+	}
+	void *mem = mmap(nullptr, total, PROT_READ | PROT_WRITE, shflags, -1, 0);
+	auto *flags = static_cast<Flag *>(mmap(nullptr, sizeof(Flag) * kStreamBufs,
+					       PROT_READ | PROT_WRITE,
+					       MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+	if (mem == MAP_FAILED || flags == MAP_FAILED) {
+		st.SkipWithError("cannot map the stream buffers");
+		return;
+	}
+	auto *base = static_cast<uint8_t *>(mem);
+	Control *ctl = duo.ctl;
+	bool ok = duo.start(false, [=]() {
+		uint64_t seq = 0;
+
+		ctl->ready.store(1);
+		for (;;) {
+			unsigned k = (unsigned)(seq % kStreamBufs);
+
+			if (flags[k].full.load(std::memory_order_acquire)) {
+				if (!verify(base + k * stride, size, seed_of(seq)))
+					control_fail(ctl, "stream payload mismatch");
+				flags[k].full.store(0, std::memory_order_release);
+				seq++;
+				continue;
+			}
+			if (ctl->end.load(std::memory_order_acquire)) {
+				if (!flags[k].full.load(std::memory_order_acquire))
+					break;
+				continue;
+			}
+			if (ctl->abort.load(std::memory_order_relaxed))
+				break;
+			cpu_relax();
+		}
+		ctl->msgs.store(seq);
+		ctl->done.store(1);
+		return 0;
+	});
+	uint64_t seq = 0;
+
+	if (ok) {
+		for (auto _ : st) {
+			unsigned k = (unsigned)(seq % kStreamBufs);
+
+			while (flags[k].full.load(std::memory_order_acquire))
+				cpu_relax();
+			fill(base + k * stride, size, seed_of(seq));
+			flags[k].full.store(1, std::memory_order_release);
+			seq++;
+			if (duo.last()) {
+				ctl->end.store(1, std::memory_order_release);
+				duo.wait_done();
+			}
+		}
+	}
+	duo.finish(seq, size);
+	munmap(mem, total);
+	munmap(flags, sizeof(Flag) * kStreamBufs);
+}
+
+// ---- bare SPSC ring of 16-byte descriptors ---------------------------------
+
+struct Desc16 {
+	uint64_t addr;
+	uint32_t len;
+	uint32_t flags;
+};
+
+// Indices on their own 128-byte blocks, each side caching the other's
+// index: the same shape as zc's ring, with nothing else around it.
+struct Ring16 {
+	alignas(128) std::atomic<uint32_t> prod;
+	alignas(128) std::atomic<uint32_t> cons;
+	alignas(128) Desc16 d[kRingEntries];
+};
+
+void tput_spsc16(benchmark::State &st, unsigned batch)
+{
+	Duo duo(st);
+	auto ring = std::make_unique<Ring16>();
+	Ring16 *r = ring.get();
+	Control *ctl = duo.ctl;
+
+	r->prod.store(0);
+	r->cons.store(0);
+	bool ok = duo.start(false, [=]() {
+		uint32_t head = 0, cached = 0;
+		uint64_t seq = 0;
+
+		ctl->ready.store(1);
+		for (;;) {
+			if (cached == head) {
+				cached = r->prod.load(std::memory_order_acquire);
+				if (cached == head) {
+					if (ctl->end.load(std::memory_order_acquire) &&
+					    r->prod.load(std::memory_order_acquire) == head)
+						break;
+					if (ctl->abort.load(std::memory_order_relaxed))
+						break;
+					cpu_relax();
+					continue;
+				}
+			}
+			uint32_t n = cached - head;
+			if (n > batch)
+				n = batch;
+			for (uint32_t i = 0; i < n; i++) {
+				const Desc16 &d = r->d[(head + i) & (kRingEntries - 1)];
+				if (d.addr != seq + i || d.len != 64)
+					control_fail(ctl, "spsc16 descriptor out of sequence");
+			}
+			head += n;
+			seq += n;
+			r->cons.store(head, std::memory_order_release);
+		}
+		ctl->msgs.store(seq);
+		ctl->done.store(1);
+		return 0;
+	});
+	uint32_t head = 0, cached = 0;
+	uint64_t seq = 0;
+
+	if (ok) {
+		for (auto _ : st) {
+			unsigned left = batch;
+
+			while (left) {
+				uint32_t room = kRingEntries - (head - cached);
+				if (room < left) {
+					cached = r->cons.load(std::memory_order_acquire);
+					room = kRingEntries - (head - cached);
+					if (!room) {
+						cpu_relax();
+						continue;
+					}
+				}
+				uint32_t n = room < left ? room : left;
+				for (uint32_t i = 0; i < n; i++) {
+					Desc16 &d = r->d[(head + i) & (kRingEntries - 1)];
+					d.addr = seq + i;
+					d.len = 64;
+					d.flags = 0;
+				}
+				head += n;
+				seq += n;
+				left -= n;
+				r->prod.store(head, std::memory_order_release);
+			}
+			if (duo.last()) {
+				ctl->end.store(1, std::memory_order_release);
+				duo.wait_done();
+			}
+		}
+	}
+	duo.finish(seq, 0);
+}
+
+#ifdef ZCB_HAVE_BOOST
+// ---- Boost.Lockfree spsc_queue of pointers ---------------------------------
+
+void tput_boost(benchmark::State &st, unsigned batch)
+{
+	using Queue = boost::lockfree::spsc_queue<
+		void *, boost::lockfree::capacity<kRingEntries>>;
+	Duo duo(st);
+	auto q = std::make_unique<Queue>();
+	Queue *qp = q.get();
+	Control *ctl = duo.ctl;
+	bool ok = duo.start(false, [=]() {
+		void *v[64];
+		uint64_t seq = 0;
+
+		ctl->ready.store(1);
+		for (;;) {
+			size_t n = qp->pop(v, batch);
+			if (!n) {
+				if (ctl->end.load(std::memory_order_acquire) &&
+				    !qp->read_available())
+					break;
+				if (ctl->abort.load(std::memory_order_relaxed))
+					break;
+				cpu_relax();
+				continue;
+			}
+			for (size_t i = 0; i < n; i++)
+				if ((uintptr_t)v[i] != (uintptr_t)(seq + i + 1))
+					control_fail(ctl, "spsc_queue out of sequence");
+			seq += n;
+		}
+		ctl->msgs.store(seq);
+		ctl->done.store(1);
+		return 0;
+	});
+	uint64_t seq = 0;
+	void *v[64];
+
+	if (ok) {
+		for (auto _ : st) {
+			for (unsigned i = 0; i < batch; i++)
+				v[i] = (void *)(uintptr_t)(seq + i + 1);
+			unsigned done = 0;
+			while (done < batch) {
+				size_t n = qp->push(v + done, batch - done);
+				if (!n)
+					cpu_relax();
+				done += (unsigned)n;
+			}
+			seq += batch;
+			if (duo.last()) {
+				ctl->end.store(1, std::memory_order_release);
+				duo.wait_done();
+			}
+		}
+	}
+	duo.finish(seq, 0);
+}
+#endif
+
+}  // namespace
+
+void register_limits()
+{
+	for (bool process : {false, true}) {
+		std::string name = std::string("rtt/cacheline/proc:") +
+				   (process ? "process" : "thread");
+		benchmark::RegisterBenchmark(name.c_str(), rtt_cacheline, process, name)
+			->UseRealTime();
+	}
+	for (size_t size : kSizes) {
+		std::string s = "/size:" + std::to_string(size);
+		benchmark::RegisterBenchmark(("bw/memcpy" + s).c_str(), bw_memcpy, size)
+			->UseRealTime();
+		benchmark::RegisterBenchmark(("bw/memset" + s).c_str(), bw_memset, size)
+			->UseRealTime();
+		benchmark::RegisterBenchmark(("tput/stream/proc:thread/pages:normal" + s).c_str(),
+					     tput_stream, size, false)
+			->UseRealTime();
+		if (g_cfg.hugepages)
+			benchmark::RegisterBenchmark(("tput/stream/proc:thread/pages:huge" + s).c_str(),
+						     tput_stream, size, true)
+				->UseRealTime();
+	}
+	for (int b : kBatches) {
+		std::string s = "/proc:thread/size:0/batch:" + std::to_string(b);
+		benchmark::RegisterBenchmark(("tput/spsc16" + s).c_str(), tput_spsc16,
+					     (unsigned)b)
+			->UseRealTime();
+#ifdef ZCB_HAVE_BOOST
+		benchmark::RegisterBenchmark(("tput/boost_spsc" + s).c_str(), tput_boost,
+					     (unsigned)b)
+			->UseRealTime();
+#endif
+	}
+}
+
+}  // namespace zcb
