@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * zc_internal.h - shared between the zc.ko core and its mailbox backends.
+ * Shared between the zc.ko core and its mailbox backends.
  */
 #ifndef _ZC_INTERNAL_H
 #define _ZC_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/eventfd.h>
 #include <linux/irq_work.h>
 #include <linux/miscdevice.h>
@@ -29,13 +30,14 @@ struct zc_link;
  * When the peer interrupts (a real mailbox IRQ), the backend calls
  * zc_link_doorbell(link, ZC_ROLE_HOST) from any context.
  *
- * ->attach()/->detach() are optional; they run in process context when a
- * role is bound/released (enable or mask a mailbox channel, say).
+ * ->attach()/->detach() are optional; they run in process context, under
+ * the link's bind_mutex, when a role is bound/released (enable or mask a
+ * mailbox channel, say). ->attach() failing fails the bind.
  */
 struct zc_mbox_ops {
 	const char *name;
 	unsigned int caps;
-#define ZC_MBOX_CAP_SW_REMOTE	(1U << 0) /* remote role is a local opener */
+#define ZC_MBOX_CAP_SW_REMOTE	BIT(0)	/* remote role is a local opener */
 	void (*ring)(struct zc_link *link, u32 from);
 	int (*attach)(struct zc_link *link, u32 role);
 	void (*detach)(struct zc_link *link, u32 role);
@@ -46,8 +48,7 @@ extern const struct zc_mbox_ops zc_mbox_sw_ops;
 /* One open file of /dev/zcN. */
 struct zc_file {
 	struct zc_link *link;
-	struct mutex bind_lock;		/* serialises ZC_IOC_BIND on this file */
-	u32 role;			/* ZC_ROLE_*, set once under bind_lock */
+	u32 role;			/* ZC_ROLE_*, set once under bind_mutex */
 
 	/* Peer tracking, under link->lock. */
 	u32 peer_state;			/* ZC_PEER_* */
@@ -78,6 +79,7 @@ struct zc_link {
 	bool contig;
 	phys_addr_t phys_base;
 
+	struct mutex bind_mutex;	/* serialises bind and unbind */
 	spinlock_t lock;		/* end[], peer fields of zc_file */
 	struct zc_file *end[ZC_NR_ROLES];
 	wait_queue_head_t poll_wq;	/* peer attach/detach */

@@ -33,7 +33,7 @@
 #define ZC_MAX_LINKS		16
 #define ZC_MIN_SLOT		64
 #define ZC_MAX_SLOT		65536	/* frame length field is 16 bits */
-#define ZC_MAX_POOL		(1UL << 30)
+#define ZC_MAX_POOL		BIT(30)
 
 static unsigned int links = 1;
 module_param(links, uint, 0444);
@@ -129,16 +129,17 @@ static int zc_kick_wake(wait_queue_entry_t *wait, unsigned int mode,
 	if (!(events & EPOLLIN))
 		return 0;
 
+	/* Our own doorbell: leave its count for the reader it was meant for. */
+	if (__this_cpu_read(zc_in_doorbell)) {
+		atomic64_inc(&f->link->loops);
+		return 0;
+	}
+
 	/* Drain the counter, so a writer can never block on a full one. */
 	do {
 		eventfd_ctx_do_read(f->kick, &cnt);
 		total += cnt;
 	} while (cnt);
-
-	if (__this_cpu_read(zc_in_doorbell)) {
-		atomic64_inc(&f->link->loops);
-		return 0;
-	}
 
 	atomic64_inc(&f->kicks_sent);
 	atomic64_inc(&f->link->kicks[f->role]);
@@ -166,7 +167,6 @@ static int zc_open(struct inode *inode, struct file *file)
 	if (!f)
 		return -ENOMEM;
 	f->link = link;
-	mutex_init(&f->bind_lock);
 	init_irq_work(&f->ring_work, zc_ring_work);
 	atomic64_set(&f->kicks_sent, 0);
 	atomic64_set(&f->doorbells, 0);
@@ -174,6 +174,7 @@ static int zc_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/* Called with link->bind_mutex held. */
 static void zc_unbind(struct zc_file *f)
 {
 	struct zc_link *link = f->link;
@@ -209,9 +210,11 @@ static int zc_release(struct inode *inode, struct file *file)
 {
 	struct zc_file *f = file->private_data;
 
-	if (f->role)
+	if (f->role) {
+		mutex_lock(&f->link->bind_mutex);
 		zc_unbind(f);
-	mutex_destroy(&f->bind_lock);
+		mutex_unlock(&f->link->bind_mutex);
+	}
 	kfree(f);
 	return 0;
 }
@@ -238,9 +241,14 @@ static int zc_bind(struct zc_file *f, void __user *argp)
 	    !(link->ops->caps & ZC_MBOX_CAP_SW_REMOTE))
 		return -EOPNOTSUPP;
 
-	mutex_lock(&f->bind_lock);
+	mutex_lock(&link->bind_mutex);
 	if (f->role) {
 		ret = -EALREADY;
+		goto out_unlock;
+	}
+	/* end[] only changes under bind_mutex: this check stays true */
+	if (READ_ONCE(link->end[b.role])) {
+		ret = -EBUSY;
 		goto out_unlock;
 	}
 
@@ -271,11 +279,6 @@ static int zc_bind(struct zc_file *f, void __user *argp)
 	}
 
 	spin_lock_irqsave(&link->lock, flags);
-	if (link->end[b.role]) {
-		spin_unlock_irqrestore(&link->lock, flags);
-		ret = -EBUSY;
-		goto out_detach;
-	}
 	f->role = b.role;
 	f->doorbell = doorbell;
 	f->kick = kick;
@@ -307,12 +310,9 @@ static int zc_bind(struct zc_file *f, void __user *argp)
 	fput(kick_file);
 
 	trace_zc_bind(link->id, b.role, task_tgid_nr(current));
-	mutex_unlock(&f->bind_lock);
+	mutex_unlock(&link->bind_mutex);
 	return 0;
 
-out_detach:
-	if (link->ops->detach)
-		link->ops->detach(link, b.role);
 out_kick:
 	eventfd_ctx_put(kick);
 out_kick_file:
@@ -320,7 +320,7 @@ out_kick_file:
 out_doorbell:
 	eventfd_ctx_put(doorbell);
 out_unlock:
-	mutex_unlock(&f->bind_lock);
+	mutex_unlock(&link->bind_mutex);
 	return ret;
 }
 
@@ -366,7 +366,7 @@ static int zc_peer_state(struct zc_file *f, void __user *argp)
 	struct zc_kmod_peer p;
 	unsigned long flags;
 
-	/* role is written once, under bind_lock, before the file is bound */
+	/* role is written once, under bind_mutex, before the file is bound */
 	if (!READ_ONCE(f->role))
 		return -ENOTCONN;
 
@@ -613,6 +613,7 @@ static int zc_link_init(struct zc_link *link, u32 id)
 	link->pool_size = pool_size;
 	link->slot_size = slot_size;
 	spin_lock_init(&link->lock);
+	mutex_init(&link->bind_mutex);
 	init_waitqueue_head(&link->poll_wq);
 	for (i = 0; i < ZC_NR_ROLES; i++) {
 		atomic64_set(&link->kicks[i], 0);
@@ -650,6 +651,7 @@ static void zc_link_exit(struct zc_link *link)
 {
 	misc_deregister(&link->misc);
 	zc_pool_free(link);
+	mutex_destroy(&link->bind_mutex);
 }
 
 static int zc_check_params(void)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zc_mbox_sw.c - the software mailbox: both ends of a link are local
+ * The software mailbox: both ends of a link are local
  * openers, so a kick from one end is the other end's doorbell.
  *
  * A SoC backend replaces this file: its ->ring() writes the mailbox

@@ -36,6 +36,7 @@ run_test ioctl zc_ioctl
 run_test mmap zc_mmap 0
 run_test mmap_link1 zc_mmap 1
 run_test pingpong zc_pingpong 0 3000
+run_test wiring zc_wiring 0
 run_test peer zc_peer 0
 run_test race zc_race
 run_test trace zc_trace.sh

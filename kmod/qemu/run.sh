@@ -24,7 +24,7 @@ die() { echo "kmod/qemu: FAIL: $*" >&2; exit 1; }
 t0=$(date +%s)
 
 # ---- 1. packages -----------------------------------------------------------
-PKGS="qemu-system-x86 busybox-static linux-headers-amd64 cpio gzip
+PKGS="qemu-system-x86 busybox-static linux-headers-amd64 cpio gzip liburing-dev
       build-essential libc6-dev kmod"
 if [ "${ZC_SKIP_APT:-0}" != 1 ]; then
 	missing=
@@ -88,7 +88,7 @@ mkdir -p "$RD"/{bin,dev,proc,sys,tmp,tests,mod,run}
 for src in "$KMOD"/tests/*.c; do
 	name=$(basename "$src" .c)
 	gcc -static -O2 -g -Wall -Wextra -pthread -I"$ROOT/include/uapi" \
-		-o "$RD/tests/$name" "$src" ||
+		-o "$RD/tests/$name" "$src" -luring ||
 		die "building test $name"
 done
 cp "$KMOD"/tests/*.sh "$RD/tests/" 2>/dev/null || true
