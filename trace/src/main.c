@@ -38,6 +38,7 @@ struct opts {
 	int json;
 	int verbose;
 	int no_kmod;
+	int check_only;
 	double interval;
 	double duration;	/* 0: until stopped */
 };
@@ -64,6 +65,8 @@ static void usage(FILE *f)
 	      "  -i, --interval SEC   report interval (default 1)\n"
 	      "  -d, --duration SEC   stop after SEC seconds\n"
 	      "      --no-kmod        do not trace zc.ko even when it is loaded\n"
+	      "      --check          only check that this machine can trace (with -H: histograms\n"
+	      "                       too); exit 0 if so, else say why and exit 1\n"
 	      "  -v, --verbose        show libbpf's messages\n"
 	      "Ctrl-C prints the totals (and histograms) and exits.\n", f);
 }
@@ -121,6 +124,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "interval", required_argument, NULL, 'i' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "no-kmod", no_argument, NULL, 'K' },
+		{ "check", no_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -167,6 +171,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'K':
 			o->no_kmod = 1;
+			break;
+		case 'C':
+			o->check_only = 1;
 			break;
 		case 'v':
 			o->verbose = 1;
@@ -374,6 +381,8 @@ int main(int argc, char **argv)
 	    zt_check_uprobes(why, sizeof(why)) ||
 	    (o.hist && zt_check_btf(why, sizeof(why))))
 		return die("%s", why);
+	if (o.check_only)
+		return 0;
 	if (find_objects(&o, &objs)) {
 		zt_objects_free(&objs);
 		return 1;

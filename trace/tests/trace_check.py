@@ -1,0 +1,322 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Run a known zc workload under zc-trace and check what the tracer reports.
+
+Scenarios (--scenario):
+  stream     zc_stream (host and forked remote, zero-copy path, sleeping
+             waits, 8 slots for back-pressure); zc-trace -p HOST -p REMOTE -H
+             -j. Checks every counter against the workload's own counters,
+             that the per-interval rows add up to the totals, that the
+             send->recv histogram holds every frame, and that the tracer
+             exits by itself when the targets do.
+  write      zc_stream --write with messages larger than a slot (fragments;
+             the probes fire in libzc.so); zc-trace system-wide on
+             libzc.so, stopped with SIGINT.
+  loopback   probe_overhead (both sides of a channel in one thread):
+             send->recv matching when sender and receiver are one thread.
+  errors     the one-sentence errors: target without probes, no such
+             process, not root.
+
+Exit 0 pass, 1 fail, 77 skip (with the reason on stdout).
+"""
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+SKIP = 77
+
+
+def skip(why):
+    print(f"SKIP: {why}")
+    sys.exit(SKIP)
+
+
+failures = []
+
+
+def check(cond, what):
+    if cond:
+        print(f"ok   {what}")
+    else:
+        print(f"FAIL {what}")
+        failures.append(what)
+
+
+def finish():
+    if failures:
+        print(f"{len(failures)} check(s) failed")
+        sys.exit(1)
+    print("all checks passed")
+    sys.exit(0)
+
+
+def preflight(tracer, hist):
+    """SKIP (never a silent pass) when this machine cannot trace."""
+    args = [tracer, "--check"] + (["-H"] if hist else [])
+    r = subprocess.run(args, capture_output=True, text=True, timeout=30)
+    if r.returncode != 0:
+        skip(r.stderr.strip() or "zc-trace --check failed")
+
+
+def read_line(proc, deadline, what):
+    """One line of proc's stdout, or fail the test at the deadline."""
+    import selectors
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0 or not sel.select(timeout=left):
+            raise TimeoutError(f"timed out waiting for {what}")
+        line = proc.stdout.readline()
+        if not line:
+            raise EOFError(f"{what}: the process ended first")
+        return line
+
+
+def start_tracer(tracer, args):
+    proc = subprocess.Popen([tracer, "-j"] + args, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    lines = []
+    while True:
+        try:
+            line = read_line(proc, deadline, "zc-trace to attach")
+        except (EOFError, TimeoutError):
+            proc.kill()
+            print(proc.stderr.read())
+            raise
+        rec = json.loads(line)
+        lines.append(rec)
+        if rec.get("type") == "attached":
+            return proc, lines
+
+
+def collect(proc, lines, timeout):
+    out, err = proc.communicate(timeout=timeout)
+    for line in out.splitlines():
+        if line.strip():
+            lines.append(json.loads(line))
+    return lines, err
+
+
+def rows_by(lines, kind):
+    return [rec for rec in lines if rec.get("type") == kind]
+
+
+def total_row(total, pid, chan):
+    for row in total["channels"]:
+        if row["pid"] == pid and row["chan"] == chan:
+            return row
+    return None
+
+
+def interval_sum(intervals, pid, chan, field):
+    return sum(row[field] for rec in intervals for row in rec["channels"]
+               if row["pid"] == pid and row["chan"] == chan)
+
+
+def kv(line):
+    words = line.split()
+    return words[0], {k: int(v) for k, v in (w.split("=") for w in words[1:])}
+
+
+def run_stream(a, extra, trace_args_fn, stop_tracer):
+    stream = subprocess.Popen([a.stream] + extra, stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        ready = read_line(stream, time.monotonic() + 30, "zc_stream ready").split()
+        assert ready[0] == "ready", ready
+        host, remote = int(ready[1]), int(ready[2])
+        tracer, lines = start_tracer(a.tracer, trace_args_fn(host, remote))
+        os.kill(host, signal.SIGUSR1)
+        out, _ = stream.communicate(timeout=120)
+    except Exception:
+        stream.kill()
+        raise
+    check(stream.returncode == 0, "the workload ran to completion")
+    stats = dict(kv(line) for line in out.splitlines() if "=" in line)
+    if stop_tracer:
+        time.sleep(0.2)
+        tracer.send_signal(signal.SIGINT)
+    try:
+        lines, err = collect(tracer, lines, 15)
+    except subprocess.TimeoutExpired:
+        tracer.kill()
+        check(False, "zc-trace exits by itself")
+        finish()
+    check(tracer.returncode == 0,
+          f"zc-trace exits cleanly (status {tracer.returncode}) {err.strip()}")
+    return host, remote, stats, lines
+
+
+def scenario_stream(a):
+    preflight(a.tracer, True)
+    count = 3000
+    host, remote, st, lines = run_stream(
+        a, ["--count", str(count), "--len", "200", "--sleep"],
+        lambda h, r: ["-p", str(h), "-p", str(r), "-H"], False)
+    totals = rows_by(lines, "total")
+    check(len(totals) == 1, "one totals record")
+    if not totals:
+        finish()
+    total, intervals = totals[0], rows_by(lines, "interval")
+    h, r = st["host"], st["remote"]
+    check(h["tx_frames"] == count and r["rx_frames"] == count,
+          f"the workload moved {count} frames ({h['tx_frames']}, {r['rx_frames']})")
+    th, tr = total_row(total, host, 0), total_row(total, remote, 0)
+    check(th is not None and tr is not None, "rows for both processes, channel 0")
+    if th is None or tr is None:
+        finish()
+    check(th["tx_msgs"] == h["tx_frames"],
+          f"host tx frames: traced {th['tx_msgs']} == sent {h['tx_frames']}")
+    check(th["tx_bytes"] == h["tx_bytes"],
+          f"host tx bytes: traced {th['tx_bytes']} == sent {h['tx_bytes']}")
+    check(tr["rx_msgs"] == r["rx_frames"],
+          f"remote rx frames: traced {tr['rx_msgs']} == received {r['rx_frames']}")
+    check(tr["rx_bytes"] == r["rx_bytes"],
+          f"remote rx bytes: traced {tr['rx_bytes']} == received {r['rx_bytes']}")
+    check(tr["releases"] == count, f"remote released {tr['releases']} == {count}")
+    check(th["full"] == h["full"] and h["full"] > 0,
+          f"back-pressure events: traced {th['full']} == counted {h['full']} (> 0)")
+    check(th["kicks"] == h["kicks"] and tr["kicks"] == r["kicks"],
+          f"kicks: traced {th['kicks']}/{tr['kicks']} == counted {h['kicks']}/{r['kicks']}")
+    wh, wr = total_row(total, host, None), total_row(total, remote, None)
+    check((wh["wakes"] if wh else 0) == h["sleeps"] and
+          (wr["wakes"] if wr else 0) == r["sleeps"] and r["sleeps"] > 0,
+          f"wakes: traced {wh and wh['wakes']}/{wr and wr['wakes']} == sleeps {h['sleeps']}/{r['sleeps']}")
+    for pid, chan, field in ((host, 0, "tx_msgs"), (host, 0, "tx_bytes"),
+                             (remote, 0, "rx_msgs"), (host, 0, "kicks"),
+                             (host, 0, "full"), (remote, None, "wakes")):
+        row = total_row(total, pid, chan)
+        s = interval_sum(intervals, pid, chan, field)
+        check(s == row[field], f"per-interval {field} of {pid} add up to the total ({s})")
+    hists = {(x["kind"], x["chan"]): x for x in total.get("hists", [])}
+    sr = hists.get(("send_recv", 0))
+    check(sr is not None and sr["count"] == count,
+          f"send->recv histogram holds every frame ({sr and sr['count']} == {count})")
+    if sr:
+        check(sum(b["count"] for b in sr["buckets"]) == sr["count"],
+              "send->recv buckets add up")
+    check(tr["unmatched"] == 0, "every recv matched its send")
+    kw = hists.get(("kick_wake", None))
+    kicks = th["kicks"] + tr["kicks"]
+    check(kw is not None and 0 < kw["count"] <= kicks,
+          f"kick->wake samples: 0 < {kw and kw['count']} <= {kicks} kicks")
+    finish()
+
+
+def scenario_write(a):
+    preflight(a.tracer, False)
+    if not a.lib:
+        skip("no libzc.so path given")
+    count, length = 200, 10000  # 3 fragments per message in 4 KiB slots
+    host, remote, st, lines = run_stream(
+        a, ["--count", str(count), "--len", str(length), "--write"],
+        lambda h, r: ["-l", a.lib], True)
+    totals = rows_by(lines, "total")
+    check(len(totals) == 1, "one totals record after SIGINT")
+    if not totals:
+        finish()
+    total, intervals = totals[0], rows_by(lines, "interval")
+    h, r = st["host"], st["remote"]
+    check(r["msgs"] == count, f"{count} messages of {length} bytes arrived")
+    check(h["tx_frames"] > count, f"messages were fragmented ({h['tx_frames']} frames)")
+    th, tr = total_row(total, host, 0), total_row(total, remote, 0)
+    check(th is not None and tr is not None, "rows for both processes, channel 0")
+    if th is None or tr is None:
+        finish()
+    check(th["tx_msgs"] == h["tx_frames"],
+          f"host tx frames (in libzc.so): traced {th['tx_msgs']} == sent {h['tx_frames']}")
+    check(th["tx_bytes"] == h["tx_bytes"],
+          f"host tx bytes: traced {th['tx_bytes']} == sent {h['tx_bytes']}")
+    check(tr["rx_msgs"] == r["rx_frames"],
+          f"remote rx frames: traced {tr['rx_msgs']} == received {r['rx_frames']}")
+    s = interval_sum(intervals, host, 0, "tx_msgs")
+    check(s == th["tx_msgs"], f"per-interval tx frames add up to the total ({s})")
+    finish()
+
+
+def scenario_loopback(a):
+    preflight(a.tracer, True)
+    msgs = 5000
+    bench = subprocess.Popen([a.bench, "--wait", "--only", "probes", "--msgs",
+                              str(msgs), "--rounds", "1", "--burst", "4"],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        pid = int(read_line(bench, time.monotonic() + 30, "ready").split()[1])
+        tracer, lines = start_tracer(a.tracer, ["-p", str(pid), "-H"])
+        os.kill(pid, signal.SIGUSR1)
+        bench.communicate(timeout=60)
+    except Exception:
+        bench.kill()
+        raise
+    check(bench.returncode == 0, "the loop ran")
+    lines, err = collect(tracer, lines, 15)
+    check(tracer.returncode == 0, f"zc-trace exits with its target {err.strip()}")
+    total = rows_by(lines, "total")[0]
+    row = total_row(total, pid, 0)
+    check(row is not None and row["tx_msgs"] == msgs and row["rx_msgs"] == msgs,
+          f"one thread, both sides: {msgs} sent and received traced")
+    sr = [x for x in total.get("hists", []) if x["kind"] == "send_recv"]
+    check(len(sr) == 1 and sr[0]["count"] == msgs,
+          f"send->recv matched within one thread ({sr and sr[0]['count']})")
+    finish()
+
+
+def scenario_errors(a):
+    preflight(a.tracer, False)
+    sleeper = subprocess.Popen(["sleep", "30"])
+    try:
+        r = subprocess.run([a.tracer, "-p", str(sleeper.pid)],
+                           capture_output=True, text=True, timeout=30)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    check(r.returncode == 1 and "has no zc probes" in r.stderr
+          and r.stderr.count("\n") == 1,
+          f"a process without probes: one sentence ({r.stderr.strip()})")
+    r = subprocess.run([a.tracer, "-b", "/bin/true"], capture_output=True,
+                       text=True, timeout=30)
+    check(r.returncode == 1 and "has no zc probes" in r.stderr,
+          f"a binary without probes ({r.stderr.strip()})")
+    r = subprocess.run([a.tracer, "-p", "999999999"], capture_output=True,
+                       text=True, timeout=30)
+    check(r.returncode == 1 and "no process 999999999" in r.stderr,
+          f"no such process ({r.stderr.strip()})")
+    r = subprocess.run([a.tracer, "-i", "x"], capture_output=True, text=True,
+                       timeout=30)
+    check(r.returncode == 1 and "-i wants" in r.stderr, "a bad interval")
+    # Not root: drop to nobody where setpriv exists and nobody can run it.
+    setpriv = "/usr/bin/setpriv"
+    if os.path.exists(setpriv):
+        r = subprocess.run([setpriv, "--reuid=65534", "--regid=65534",
+                            "--clear-groups", "--inh-caps=-all",
+                            a.tracer, "-b", "/bin/true"],
+                           capture_output=True, text=True, timeout=30)
+        if r.returncode == 126 or "Permission denied" in r.stderr:
+            print("note: nobody cannot execute the build tree; not-root check left out")
+        else:
+            check(r.returncode == 1 and "must run as root" in r.stderr,
+                  f"not root: one sentence ({r.stderr.strip()})")
+    finish()
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--scenario", required=True,
+                   choices=["stream", "write", "loopback", "errors"])
+    p.add_argument("--tracer", required=True)
+    p.add_argument("--stream")
+    p.add_argument("--bench")
+    p.add_argument("--lib")
+    a = p.parse_args()
+    {"stream": scenario_stream, "write": scenario_write,
+     "loopback": scenario_loopback, "errors": scenario_errors}[a.scenario](a)
+
+
+if __name__ == "__main__":
+    main()
