@@ -20,6 +20,7 @@
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/sched.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/version.h>
@@ -219,6 +220,18 @@ static int zc_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+static void zc_pool_clear(struct zc_link *link)
+{
+	size_t off, n;
+
+	/* In pieces: a 1 GiB pool would otherwise hog the CPU. */
+	for (off = 0; off < link->pool_size; off += n) {
+		n = min_t(size_t, link->pool_size - off, SZ_1M);
+		memset(link->pool + off, 0, n);
+		cond_resched();
+	}
+}
+
 static int zc_bind(struct zc_file *f, void __user *argp)
 {
 	struct zc_link *link = f->link;
@@ -233,9 +246,11 @@ static int zc_bind(struct zc_file *f, void __user *argp)
 
 	if (copy_from_user(&b, argp, sizeof(b)))
 		return -EFAULT;
-	if (b.flags || b.__reserved[0] || b.__reserved[1])
+	if ((b.flags & ~ZC_BIND_F_CLEAR) || b.__reserved[0] || b.__reserved[1])
 		return -EINVAL;
 	if (b.role != ZC_ROLE_HOST && b.role != ZC_ROLE_REMOTE)
+		return -EINVAL;
+	if ((b.flags & ZC_BIND_F_CLEAR) && b.role != ZC_ROLE_HOST)
 		return -EINVAL;
 	if (b.role == ZC_ROLE_REMOTE &&
 	    !(link->ops->caps & ZC_MBOX_CAP_SW_REMOTE))
@@ -277,6 +292,9 @@ static int zc_bind(struct zc_file *f, void __user *argp)
 		if (ret)
 			goto out_kick;
 	}
+	/* Before end[] is set: a remote must never see the host with old data. */
+	if (b.flags & ZC_BIND_F_CLEAR)
+		zc_pool_clear(link);
 
 	spin_lock_irqsave(&link->lock, flags);
 	f->role = b.role;

@@ -45,9 +45,16 @@ struct zc_kmod_info {
 	__u64 __reserved[4];
 };
 
+/*
+ * zc_kmod_bind.flags: ZC_BIND_F_CLEAR (host only) zeroes the whole pool
+ * before the host role becomes visible to a remote, so a remote that sees
+ * the host bound never reads a previous session's contents.
+ */
+#define ZC_BIND_F_CLEAR		(1U << 0)
+
 struct zc_kmod_bind {
 	__u32 role;		/* ZC_ROLE_HOST or ZC_ROLE_REMOTE */
-	__u32 flags;		/* must be 0 */
+	__u32 flags;		/* ZC_BIND_F_*; unknown bits: -EINVAL */
 	__s32 doorbell_fd;	/* eventfd the driver signals on a peer kick */
 	__s32 kick_fd;		/* eventfd the caller writes to kick the peer */
 	__u64 __reserved[2];

@@ -60,6 +60,39 @@ static void check_phys_hidden(int link)
 	close(fd);
 }
 
+/* ZC_BIND_F_CLEAR zeroes the pool; a plain host bind leaves it alone. */
+static void check_clear(int link)
+{
+	struct zc_kmod_info info;
+	int fd = EXPECT_OK(zc_open_link(link, O_RDWR));
+	int db = EXPECT_OK(eventfd(0, 0)), kick = EXPECT_OK(eventfd(0, 0));
+	struct zc_kmod_bind b = { .role = ZC_ROLE_HOST, .doorbell_fd = db,
+				  .kick_fd = kick };
+	uint8_t *m;
+	size_t i;
+
+	/* map through an unbound file: a mapping keeps its file (and role) alive */
+	int mfd = EXPECT_OK(zc_open_link(link, O_RDWR));
+
+	EXPECT_OK(zc_info(fd, &info));
+	m = mmap(NULL, info.pool_size, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	CHECK(m != MAP_FAILED, "mmap: %s", strerror(errno));
+	close(mfd);
+	memset(m, 0xee, info.pool_size);
+	EXPECT_OK(ioctl(fd, ZC_IOC_BIND, &b));
+	CHECK(m[0] == 0xee && m[info.pool_size - 1] == 0xee, "plain bind cleared");
+	close(fd);
+	fd = EXPECT_OK(zc_open_link(link, O_RDWR));
+	b.flags = ZC_BIND_F_CLEAR;
+	EXPECT_OK(ioctl(fd, ZC_IOC_BIND, &b));
+	for (i = 0; i < info.pool_size; i++)
+		CHECK(m[i] == 0, "byte %zu not cleared", i);
+	munmap(m, info.pool_size);
+	close(fd);
+	close(db);
+	close(kick);
+}
+
 int main(void)
 {
 	struct zc_kmod_bind b;
@@ -97,7 +130,7 @@ int main(void)
 	b.role = ZC_ROLE_HOST;
 	b.doorbell_fd = efd1;
 	b.kick_fd = efd2;
-	b.flags = 1;
+	b.flags = 0x80000000u;
 	EXPECT_ERR(ioctl(fd, ZC_IOC_BIND, &b), EINVAL); nfail++;
 	b.flags = 0;
 	b.__reserved[1] = 1;
@@ -121,6 +154,15 @@ int main(void)
 	dupfd = EXPECT_OK(dup(efd1));
 	EXPECT_ERR(zc_bind(fd, ZC_ROLE_HOST, dupfd, efd1), EINVAL); nfail++;
 	close(dupfd);
+
+	/* the clear flag is for the host only */
+	b.flags = ZC_BIND_F_CLEAR;
+	b.role = ZC_ROLE_REMOTE;
+	EXPECT_ERR(ioctl(fd, ZC_IOC_BIND, &b), EINVAL); nfail++;
+	b.flags = 2;
+	b.role = ZC_ROLE_HOST;
+	EXPECT_ERR(ioctl(fd, ZC_IOC_BIND, &b), EINVAL); nfail++;
+	b.flags = 0;
 
 	/* none of that bound anything */
 	CHECK(zc_sysfs(0, "host_bound") == 0, "host bound after failed binds");
@@ -179,6 +221,7 @@ int main(void)
 	CHECK(zc_sysfs(0, "host_bound") == 0 && zc_sysfs(0, "remote_bound") == 0,
 	      "roles still bound after close");
 
+	check_clear(0);
 	check_phys_hidden(0);
 	printf("ioctl: %d bad calls refused with the right errno\n", nfail);
 	return 0;
