@@ -60,6 +60,7 @@ static void usage(FILE *f)
 	      "  -b, --binary PATH    trace every process running PATH, system-wide (repeatable)\n"
 	      "  -l, --lib PATH       the libzc.so to trace system-wide (default: the one the\n"
 	      "                       dynamic linker finds); used when no -p is given\n"
+	      "With no -p, -b or -l and no libzc.so to be found, only zc.ko is traced.\n"
 	      "  -H, --hist           log2 latency histograms: send->recv, kick->wake, reserve->send\n"
 	      "  -j, --json           one JSON object per line (machine readable)\n"
 	      "  -i, --interval SEC   report interval (default 1)\n"
@@ -229,9 +230,8 @@ static int find_objects(const struct opts *o, struct zt_objects *objs)
 		rc = zt_add_path_object(objs, lib);
 		if (rc < 0)
 			return die("cannot read %s: %s", lib, strerror(-rc));
-	} else if (!o->nbinaries) {
-		return die("nothing to trace: libzc.so is not in the library path; give -p PID, -b BINARY or -l LIBZC");
 	}
+	/* Nothing in user space yet: main() still has zc.ko's tracepoints. */
 	return 0;
 }
 
@@ -389,8 +389,12 @@ int main(int argc, char **argv)
 	}
 	if (!o.no_kmod) {
 		kmod = zt_kmod_usable(why, sizeof(why));
-		if (!kmod && !o.json)
+		if (!kmod && !o.json && objs.n)
 			fprintf(stderr, "zc-trace: %s\n", why);
+	}
+	if (!objs.n && !kmod) {
+		zt_objects_free(&objs);
+		return die("nothing to trace: libzc.so is not in the library path and zc.ko is not loaded; give -p PID, -b BINARY or -l LIBZC");
 	}
 
 	skel = zc_trace_bpf__open();

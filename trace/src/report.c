@@ -332,7 +332,7 @@ static void print_hist_text(FILE *f, const struct hist_row *h)
 		fprintf(f, "\n%s latency (ns), chan %u, %llu samples:\n",
 			hist_names[h->key.kind], h->key.chan,
 			(unsigned long long)total);
-	fprintf(f, "%24s : %-10s %s\n", "ns", "count", "distribution");
+	fprintf(f, "%25s : %-10s %s\n", "ns", "count", "distribution");
 	for (i = lo; i <= hi; i++) {
 		unsigned long long from = i ? 1ULL << i : 0, to = (2ULL << i) - 1;
 		int stars = max ? (int)(h->val.slot[i] * 40 / max) : 0;
