@@ -27,7 +27,7 @@ void zc_errorf(const char *fmt, ...)
 	/* One sentence per failure: add the full stop callers leave out. */
 	n = strlen(msg);
 	fprintf(stderr, "%s: %s%s\n", zc_cmd, msg,
-		n && (msg[n - 1] == '.' || msg[n - 1] == ')') ? "" : ".");
+		n && msg[n - 1] == '.' ? "" : ".");
 }
 
 int parse_size(const char *opt, const char *s, uint64_t min, uint64_t max,

@@ -74,8 +74,19 @@ static int mem_read(void *ctx, uint64_t off, void *buf, size_t len)
 
 static void explain(const char *what, int rc, uint64_t size)
 {
+	if (rc > 0) {
+		zc_errorf("'%s' has %d corrupt field%s (marked 'corrupt' above)",
+			  what, rc, rc == 1 ? "" : "s");
+		return;
+	}
 	switch (rc) {
 	case -EMSGSIZE:
+		if (size < ZC_SB_SIZE) {
+			zc_errorf("'%s' is too short to be a zc region: %" PRIu64
+				  " bytes, less than a %u-byte superblock",
+				  what, size, ZC_SB_SIZE);
+			break;
+		}
 		zc_errorf("'%s' is truncated: %" PRIu64
 			  " bytes is less than its superblock describes", what, size);
 		break;
@@ -125,10 +136,10 @@ static int info_file(const char *path)
 	rc = region_load_geom(&src, &g, &sb);
 	if (rc == 0)
 		rc = region_dump(stdout, &src, &g, &sb);
-	if (rc < 0)
+	if (rc != 0)
 		explain(path, rc, src.size);
 	close(fc.fd);
-	return rc < 0 ? 1 : 0;
+	return rc != 0 ? 1 : 0;
 }
 
 static int save(const char *file, const void *base, uint64_t size)
@@ -167,12 +178,12 @@ static int info_live(const char *uri, int timeout_ms, const char *save_to)
 		printf("backend     %s\n", zc_backend_name(r));
 		rc = region_dump(stdout, &src, &g, &sb);
 	}
-	if (rc < 0)
-		explain(uri, rc, src.size);
-	else if (save_to && save(save_to, mc.base, mc.size) < 0)
+	if (rc >= 0 && save_to && save(save_to, mc.base, mc.size) < 0)
 		rc = -EIO;
+	else if (rc != 0)
+		explain(uri, rc, src.size);
 	zc_close(r);
-	return rc < 0 ? 1 : 0;
+	return rc != 0 ? 1 : 0;
 }
 
 int cmd_info(int argc, char **argv)

@@ -20,6 +20,11 @@ uint64_t now_ns(void)
 
 pid_t spawn_self(char *const argv[])
 {
+	return spawn_exe("/proc/self/exe", argv);
+}
+
+pid_t spawn_exe(const char *path, char *const argv[])
+{
 	pid_t pid;
 
 	/* Whatever is buffered would otherwise be printed twice. */
@@ -29,9 +34,9 @@ pid_t spawn_self(char *const argv[])
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		execv("/proc/self/exe", argv);
-		fprintf(stderr, "zc: cannot start %s: could not execute /proc/self/exe.\n",
-			argv[0]);
+		execv(path, argv);
+		fprintf(stderr, "zc: cannot start %s: could not execute %s.\n",
+			argv[0], path);
 		_exit(127);
 	}
 	return pid;

@@ -18,6 +18,9 @@ uint64_t now_ns(void);
  */
 pid_t spawn_self(char *const argv[]);
 
+/* The same with the program at @path. */
+pid_t spawn_exe(const char *path, char *const argv[]);
+
 /*
  * Wait up to @timeout_ms for @pid to exit; past that, SIGTERM it, then
  * SIGKILL it a second later. Returns its exit status (0..255), 128+signal

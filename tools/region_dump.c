@@ -21,6 +21,9 @@ int region_load_geom(const struct region_src *src, struct zc_geom *g,
 	return zc_geom_validate(g, sb, src->size);
 }
 
+/* Fields found out of range while printing (shown as "corrupt"). */
+static unsigned int corrupt;
+
 static const char *side_state(uint32_t s)
 {
 	switch (s) {
@@ -28,6 +31,7 @@ static const char *side_state(uint32_t s)
 	case ZC_STATE_UP: return "up";
 	case ZC_STATE_CLOSED: return "closed";
 	}
+	corrupt++;
 	return "corrupt";
 }
 
@@ -38,6 +42,7 @@ static const char *chan_state(uint32_t s)
 	case ZC_CHAN_OPEN: return "open";
 	case ZC_CHAN_CLOSED: return "closed";
 	}
+	corrupt++;
 	return "corrupt";
 }
 
@@ -95,8 +100,10 @@ static void print_ring(FILE *f, const struct region_src *src,
 		return;
 	}
 	used = h.prod - h.cons;
-	if (used > g->ring_entries)
+	if (used > g->ring_entries) {
 		fprintf(f, " %9s", "corrupt");
+		corrupt++;
+	}
 	else
 		fprintf(f, " %9u", used);
 }
@@ -108,6 +115,7 @@ int region_dump(FILE *f, const struct region_src *src,
 	uint32_t c, side, shown = 0;
 	int rc;
 
+	corrupt = 0;
 	fprintf(f, "region %s\n", src->what);
 	fprintf(f, "  format      version %u.%u, features ", sb->version_major,
 		sb->version_minor);
@@ -161,5 +169,5 @@ int region_dump(FILE *f, const struct region_src *src,
 	}
 	if (!shown)
 		fprintf(f, "(no channel announced)\n");
-	return 0;
+	return (int)corrupt;
 }

@@ -26,7 +26,10 @@ struct region_src {
 int region_load_geom(const struct region_src *src, struct zc_geom *g,
 		     struct zc_superblock *sb);
 
-/* Print everything; 0 or a negative errno if the source failed midway. */
+/*
+ * Print everything. Returns how many fields were out of range (printed as
+ * "corrupt"), or a negative errno if the source failed midway.
+ */
 int region_dump(FILE *f, const struct region_src *src,
 		const struct zc_geom *g, const struct zc_superblock *sb);
 

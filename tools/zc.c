@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 	/* A reader that went away is an error we report, not a death. */
 	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
-		usage(stderr);
+		zc_errorf("needs a command: bench, send, recv, info, remote or trace (try 'zc --help')");
 		return 2;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tools/tests/remote_check.c - drives "zc remote" (the emulated remote core)
+ * from a host written here, and checks what it does:
+ *   source  every message arrives in sequence with a good CRC32C, then the
+ *           empty end-of-stream message; the remote exits 0;
+ *   sink    a corrupted message among good ones is counted in the summary
+ *           (and only that one), and the remote exits 1 because of it;
+ *   echo    messages of many sizes come back byte for byte.
+ *
+ *   remote_check ZC URI-PREFIX
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <zc/zc.h>
+
+#include "../payload.h"
+#include "../proc.h"
+
+#define TIMEOUT_MS 5000
+
+static const char *zc_path;
+
+#define CHECK(cond, ...) do {					\
+	if (!(cond)) {						\
+		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+		fprintf(stderr, __VA_ARGS__);			\
+		fputc('\n', stderr);				\
+		exit(1);					\
+	}							\
+} while (0)
+
+/* Create a region, start "zc remote URI ARGS...", announce @chan. */
+static pid_t start(const char *uri, const char *chan, char **args,
+		   zc_region **r, zc_channel **ch)
+{
+	struct zc_params p;
+	char *argv[16] = { "zc", "remote", (char *)uri };
+	int i, rc;
+	pid_t pid;
+
+	for (i = 0; args[i]; i++)
+		argv[3 + i] = args[i];
+	zc_params_default(&p);
+	p.slot_size = 4096;
+	p.slots = 32;
+	p.channels = 2;
+	rc = zc_create(uri, &p, r);
+	CHECK(rc == 0, "create %s: %s", uri, zc_strerror(rc));
+	pid = spawn_exe(zc_path, argv);
+	CHECK(pid > 0, "spawn %s", zc_path);
+	rc = zc_wait_peer(*r, TIMEOUT_MS);
+	CHECK(rc == 0, "remote did not attach: %s", zc_strerror(rc));
+	rc = zc_channel_create(*r, chan, 1, ch);
+	CHECK(rc == 0, "announce %s: %s", chan, zc_strerror(rc));
+	return pid;
+}
+
+static int stop(pid_t pid, zc_region *r, zc_channel *ch)
+{
+	zc_channel_close(ch);
+	zc_close(r);
+	return reap_child(pid, TIMEOUT_MS);
+}
+
+static void check_source(const char *uri)
+{
+	char *args[] = { "--mode", "source", "--size", "1000", "--count",
+			 "20000", "--check", "crc", "--quiet", NULL };
+	zc_region *r;
+	zc_channel *ch;
+	struct zc_buf b;
+	uint64_t seq = 0;
+	pid_t pid;
+	int rc;
+
+	pid = start(uri, "source", args, &r, &ch);
+	for (;;) {
+		rc = zc_recv(ch, &b, TIMEOUT_MS);
+		CHECK(rc == 0, "recv after %llu messages: %s",
+		      (unsigned long long)seq, zc_strerror(rc));
+		if (b.len == 0) {
+			zc_release(ch, &b);
+			break;
+		}
+		CHECK(b.len == 1000, "message %llu has %u bytes",
+		      (unsigned long long)seq, b.len);
+		CHECK(payload_check(PAYLOAD_CRC, b.data, b.len, seq) == 0,
+		      "message %llu fails its CRC or sequence check",
+		      (unsigned long long)seq);
+		seq++;
+		zc_release(ch, &b);
+	}
+	CHECK(seq == 20000, "source sent %llu messages, want 20000",
+	      (unsigned long long)seq);
+	rc = stop(pid, r, ch);
+	CHECK(rc == 0, "source remote exited %d", rc);
+	printf("ok: source: 20000 messages in sequence with good CRCs\n");
+}
+
+static void send_msg(zc_channel *ch, uint64_t seq, uint32_t len, int corrupt)
+{
+	struct zc_buf b;
+	int rc;
+
+	rc = zc_reserve(ch, &b, TIMEOUT_MS);
+	CHECK(rc == 0, "reserve: %s", zc_strerror(rc));
+	payload_fill(PAYLOAD_CRC, b.data, len, seq);
+	if (corrupt)
+		((uint8_t *)b.data)[len - 1] ^= 0x40;
+	b.len = len;
+	rc = zc_send(ch, &b);
+	CHECK(rc == 0, "send: %s", zc_strerror(rc));
+}
+
+static void check_sink(const char *uri)
+{
+	char *args[] = { "--mode", "sink", "--check", "crc", "--quiet", NULL };
+	struct sink_summary sum;
+	zc_region *r;
+	zc_channel *ch;
+	struct zc_buf b;
+	uint64_t seq;
+	pid_t pid;
+	int rc;
+
+	pid = start(uri, "sink", args, &r, &ch);
+	for (seq = 0; seq < 1011; seq++)
+		send_msg(ch, seq, 64 + (uint32_t)(seq % 3000), seq == 1000);
+	send_msg(ch, 0, 0, 0);	/* the empty message asks for the summary */
+	rc = zc_recv(ch, &b, TIMEOUT_MS);
+	CHECK(rc == 0 && b.len == sizeof(sum), "no summary: %s", zc_strerror(rc));
+	memcpy(&sum, b.data, sizeof(sum));
+	zc_release(ch, &b);
+	CHECK(sum.magic == SINK_SUMMARY_MAGIC, "summary magic");
+	CHECK(sum.msgs == 1011 && sum.bad == 1 && sum.first_bad == 1000,
+	      "summary says %llu messages, %llu bad, first %llu; want 1011, 1, 1000",
+	      (unsigned long long)sum.msgs, (unsigned long long)sum.bad,
+	      (unsigned long long)sum.first_bad);
+	rc = stop(pid, r, ch);
+	CHECK(rc == 1, "sink remote exited %d after a bad message, want 1", rc);
+	printf("ok: sink: the one corrupt message of 1011 was caught\n");
+}
+
+static void check_echo(const char *uri)
+{
+	char *args[] = { "--mode", "echo", "--quiet", NULL };
+	zc_region *r;
+	zc_channel *ch;
+	struct zc_buf b;
+	uint32_t len;
+	pid_t pid;
+	int rc, i;
+
+	pid = start(uri, "echo", args, &r, &ch);
+	for (i = 0; i < 500; i++) {
+		len = (uint32_t)(i * 37) % 4081;
+		send_msg(ch, (uint64_t)i, len, 0);
+		rc = zc_recv(ch, &b, TIMEOUT_MS);
+		CHECK(rc == 0, "echo %d: %s", i, zc_strerror(rc));
+		CHECK(b.len == len, "echo %d: %u bytes, sent %u", i, b.len, len);
+		CHECK(payload_check(PAYLOAD_CRC, b.data, b.len, (uint64_t)i) == 0,
+		      "echo %d differs from what was sent", i);
+		zc_release(ch, &b);
+	}
+	rc = stop(pid, r, ch);
+	CHECK(rc == 0, "echo remote exited %d", rc);
+	printf("ok: echo: 500 messages of 0..4080 bytes came back intact\n");
+}
+
+int main(int argc, char **argv)
+{
+	char uri[128];
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: remote_check ZC URI-PREFIX\n");
+		return 2;
+	}
+	zc_path = argv[1];
+	snprintf(uri, sizeof(uri), "%s-source", argv[2]);
+	check_source(uri);
+	snprintf(uri, sizeof(uri), "%s-sink", argv[2]);
+	check_sink(uri);
+	snprintf(uri, sizeof(uri), "%s-echo", argv[2]);
+	check_echo(uri);
+	return 0;
+}

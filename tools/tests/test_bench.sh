@@ -1,0 +1,43 @@
+#!/bin/sh
+# zc bench in its quick mode: valid JSON with every size and both
+# baselines, every rate and latency non-zero, and the table on stdout.
+# Structure only: timings on a shared machine are never thresholds.
+. "$(dirname "$0")/lib.sh"
+
+timeout 120 "$ZC" bench --seconds 0.2 --json "$TMP/b.json" >"$TMP/table" 2>"$TMP/err" ||
+	fail "zc bench exited non-zero: $(cat "$TMP/err")"
+python3 - "$TMP/b.json" <<'PY' || fail "bench JSON is wrong"
+import json, sys
+d = json.load(open(sys.argv[1]))
+sizes = [r["size"] for r in d["results"]]
+want = [64, 256, 1024, 4096, 16384, 65536, 262144, 1048576]
+assert sizes == want, "sizes %s" % sizes
+for r in d["results"]:
+    assert r["messages"] > 0 and r["msgs_per_s"] > 0 and r["gb_per_s"] > 0, r
+    assert r["bytes"] == r["messages"] * r["size"], r
+    assert r["slot_size"] >= r["size"] + 16, r
+    lat = r["latency_us"]
+    assert lat["samples"] >= 10, r
+    assert 0 < lat["p50"] <= lat["p99"] <= lat["p999"] <= lat["max"], r
+names = sorted(b["name"] for b in d["baselines"])
+assert names == ["pipe", "unix socket"], names
+for b in d["baselines"]:
+    assert b["size"] == 4096 and b["msgs_per_s"] > 0 and b["zc_speedup"] > 0, b
+    assert b["latency_us"]["p50"] > 0, b
+print("ok: JSON has %d sizes and %d baselines" % (len(sizes), len(names)))
+PY
+for s in "64 B" "1 MiB" "pipe" "unix socket" "zc vs pipe"; do
+	grep -q "$s" "$TMP/table" || fail "table lacks '$s'"
+done
+grep -q '\[8/8\] 1 MiB' "$TMP/err" || fail "no progress lines on stderr"
+echo "ok: table and progress"
+
+# Other wait modes and the CRC check, two sizes, no baselines.
+for w in busy sleep; do
+	timeout 60 "$ZC" bench --seconds 0.05 --sizes 64,64K --wait "$w" --check crc \
+		--no-baselines --quiet --json "$TMP/w.json" >/dev/null 2>"$TMP/err" ||
+		fail "zc bench --wait $w --check crc: $(cat "$TMP/err")"
+	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['wait']=='$w' and len(d['results'])==2 and all(r['msgs_per_s']>0 for r in d['results'])" "$TMP/w.json" ||
+		fail "JSON for --wait $w is wrong"
+	echo "ok: --wait $w --check crc"
+done

@@ -1,0 +1,64 @@
+#!/bin/sh
+# zc info on a live region and on region files: a good one is shown, every
+# kind of damaged one gets one sentence and exit 1, never a crash.
+. "$(dirname "$0")/lib.sh"
+: "${MKREGION:?MKREGION must point at the mkregion helper}"
+
+name="cli-info-$$"
+"$MKREGION" "$name" "$TMP/good.zc" 10 >"$TMP/mk.out" &
+mk=$!
+PIDS="$mk"
+for _ in $(seq 50); do grep -q ready "$TMP/mk.out" 2>/dev/null && break; sleep 0.1; done
+grep -q ready "$TMP/mk.out" || fail "mkregion did not start"
+
+# Live: geometry, both sides, the host's two channels.
+"$ZC" info "$name" >"$TMP/live" 2>"$TMP/err" || fail "info on a live region: $(cat "$TMP/err")"
+grep -q "8 x 4 KiB per channel" "$TMP/live" || fail "live info lacks the geometry"
+grep -q "^remote  up" "$TMP/live" || fail "live info does not show the remote side up"
+grep -q "stream" "$TMP/live" && grep -q "control" "$TMP/live" || fail "live info lacks the channels"
+echo "ok: live region"
+
+# The snapshot mkregion wrote, and one taken by zc info --save.
+"$ZC" info "$TMP/good.zc" >"$TMP/file" || fail "info on a good region file failed"
+grep -q "^host    up" "$TMP/file" || fail "file info does not show the host"
+"$ZC" info "$name" --save "$TMP/saved.zc" >/dev/null || fail "info --save failed"
+"$ZC" info "$TMP/saved.zc" >/dev/null || fail "info on a saved region failed"
+echo "ok: region files"
+
+size=$(wc -c <"$TMP/good.zc")
+patch() {	# patch FILE OFFSET HEXBYTES: overwrite bytes in place
+	printf "$3" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+
+head -c $((size / 2)) "$TMP/good.zc" >"$TMP/half.zc"
+expect_clean_failure "truncated region" "$ZC" info "$TMP/half.zc"
+grep -q truncated "$TMP/err" || fail "truncation not named"
+head -c 100 "$TMP/good.zc" >"$TMP/tiny.zc"
+expect_clean_failure "file shorter than a superblock" "$ZC" info "$TMP/tiny.zc"
+: >"$TMP/empty.zc"
+expect_clean_failure "empty file" "$ZC" info "$TMP/empty.zc"
+head -c "$size" /dev/urandom >"$TMP/random.zc"
+expect_clean_failure "random bytes" "$ZC" info "$TMP/random.zc"
+cp "$TMP/good.zc" "$TMP/magic.zc"; patch "$TMP/magic.zc" 0 '\0\0\0\0'
+expect_clean_failure "bad magic" "$ZC" info "$TMP/magic.zc"
+cp "$TMP/good.zc" "$TMP/version.zc"; patch "$TMP/version.zc" 4 '\011\0'
+expect_clean_failure "unknown major version" "$ZC" info "$TMP/version.zc"
+cp "$TMP/good.zc" "$TMP/slot.zc"; patch "$TMP/slot.zc" 24 '\0\0\020\0'	# slot_size 4096 -> 1 MiB
+expect_clean_failure "slot size beyond the file" "$ZC" info "$TMP/slot.zc"
+cp "$TMP/good.zc" "$TMP/pool.zc"; patch "$TMP/pool.zc" 72 '\010\0\0\0'	# pool_off -> 8
+expect_clean_failure "pool offset inside the header" "$ZC" info "$TMP/pool.zc"
+cp "$TMP/good.zc" "$TMP/chans.zc"; patch "$TMP/chans.zc" 36 '\377\377\0\0'
+expect_clean_failure "channel count out of range" "$ZC" info "$TMP/chans.zc"
+# Geometry intact but a ring index and a side state scribbled on: shown
+# as corrupt, and the exit status says so.
+cp "$TMP/good.zc" "$TMP/ring.zc"; patch "$TMP/ring.zc" 8192 '\377\377\377\177'
+patch "$TMP/ring.zc" 256 '\011\0\0\0'
+"$ZC" info "$TMP/ring.zc" >"$TMP/out" 2>"$TMP/err" && fail "corrupt ring index accepted"
+grep -q corrupt "$TMP/out" || fail "corrupt ring index not marked"
+grep -q "2 corrupt fields" "$TMP/err" || fail "corrupt fields not counted: $(cat "$TMP/err")"
+echo "ok: corrupt ring index and side state marked"
+
+expect_clean_failure "no such region" "$ZC" info "cli-info-none-$$" --timeout 0.5
+expect_clean_failure "a directory" "$ZC" info "$TMP"
+expect_clean_failure "a missing file" "$ZC" info "$TMP/missing/x.zc"
+echo "all info checks passed"
