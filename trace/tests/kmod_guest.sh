@@ -24,6 +24,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 is not installed"
 [ -x /bin/busybox ] || skip "busybox-static is not installed"
 [ -f "$SKEL/zc_trace.skel.h" ] || fail "no zc_trace.skel.h in $SKEL"
+[ -f "$ROOT/kmod/Kbuild" ] || skip "no kmod/ sources in $ROOT"
 for lib in libbpf.a libelf.a libz.a liburing.a; do
 	[ -f /usr/lib/x86_64-linux-gnu/$lib ] ||
 		skip "no static $lib for the guest programs"
