@@ -308,6 +308,42 @@ void tput_spsc16(benchmark::State &st, unsigned batch)
 	duo.finish(seq, 0);
 }
 
+// The same ring driven from one thread: its instructions per message only.
+void loop_spsc16(benchmark::State &st, unsigned batch)
+{
+	auto ring = std::make_unique<Ring16>();
+	Ring16 *r = ring.get();
+	uint32_t ph = 0, pc = 0, ch = 0, cc = 0;
+	uint64_t seq = 0, bad = 0;
+
+	r->prod.store(0);
+	r->cons.store(0);
+	for (auto _ : st) {
+		// Producer half, as in tput_spsc16.
+		if (kRingEntries - (ph - pc) < batch)
+			pc = r->cons.load(std::memory_order_acquire);
+		for (uint32_t i = 0; i < batch; i++) {
+			Desc16 &d = r->d[(ph + i) & (kRingEntries - 1)];
+			d.addr = seq + i;
+			d.len = 64;
+			d.flags = 0;
+		}
+		ph += batch;
+		r->prod.store(ph, std::memory_order_release);
+		// Consumer half.
+		if (cc - ch < batch)
+			cc = r->prod.load(std::memory_order_acquire);
+		for (uint32_t i = 0; i < batch; i++)
+			bad += r->d[(ch + i) & (kRingEntries - 1)].addr != seq + i;
+		ch += batch;
+		r->cons.store(ch, std::memory_order_release);
+		seq += batch;
+	}
+	if (bad)
+		st.SkipWithError("spsc16 loop out of sequence");
+	st.SetItemsProcessed((int64_t)seq);
+}
+
 #ifdef ZCB_HAVE_BOOST
 // ---- Boost.Lockfree spsc_queue of pointers ---------------------------------
 
@@ -398,6 +434,8 @@ void register_limits()
 		benchmark::RegisterBenchmark(("tput/spsc16" + s).c_str(), tput_spsc16,
 					     (unsigned)b)
 			->UseRealTime();
+		benchmark::RegisterBenchmark(("loop/spsc16/size:0/batch:" + std::to_string(b)).c_str(),
+					     loop_spsc16, (unsigned)b);
 #ifdef ZCB_HAVE_BOOST
 		benchmark::RegisterBenchmark(("tput/boost_spsc" + s).c_str(), tput_boost,
 					     (unsigned)b)

@@ -239,24 +239,38 @@ void fill(void *p, size_t n, uint8_t seed)
 
 bool verify(const void *p, size_t n, uint8_t seed)
 {
-	// Vector OR of (word ^ pattern): reads every byte at cache speed.
-	typedef uint64_t v4 __attribute__((vector_size(32)));
+	// OR of (byte ^ seed) over 16-byte vectors: reads every byte at cache
+	// speed. The pattern is a register broadcast: building it through the
+	// stack costs a store-forwarding stall that dwarfs a 64-byte payload.
+	typedef uint8_t v16 __attribute__((vector_size(16)));
 	const uint8_t *b = static_cast<const uint8_t *>(p);
-	uint64_t pat = 0x0101010101010101ull * seed;
-	v4 vp = {pat, pat, pat, pat};
-	v4 a0 = {0, 0, 0, 0}, a1 = a0;
+	const v16 vp = (v16){} + seed;
+	v16 a0 = {}, a1 = {}, a2 = {}, a3 = {};
 	size_t i = 0;
 
 	for (; i + 64 <= n; i += 64) {
-		v4 w0, w1;
+		v16 w0, w1, w2, w3;
 
-		memcpy(&w0, b + i, 32);
-		memcpy(&w1, b + i + 32, 32);
+		memcpy(&w0, b + i, 16);
+		memcpy(&w1, b + i + 16, 16);
+		memcpy(&w2, b + i + 32, 16);
+		memcpy(&w3, b + i + 48, 16);
 		a0 |= w0 ^ vp;
 		a1 |= w1 ^ vp;
+		a2 |= w2 ^ vp;
+		a3 |= w3 ^ vp;
 	}
-	a0 |= a1;
-	uint64_t r = a0[0] | a0[1] | a0[2] | a0[3];
+	for (; i + 16 <= n; i += 16) {
+		v16 w;
+
+		memcpy(&w, b + i, 16);
+		a0 |= w ^ vp;
+	}
+	a0 |= a1 | a2 | a3;
+	uint64_t lo, hi;
+	memcpy(&lo, &a0, 8);
+	memcpy(&hi, (const uint8_t *)&a0 + 8, 8);
+	uint64_t r = lo | hi;
 	for (; i < n; i++)
 		r |= (uint64_t)(b[i] ^ seed);
 	return r == 0;

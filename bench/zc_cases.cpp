@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <unistd.h>
@@ -565,6 +566,55 @@ void rtt_zc(benchmark::State &st, Case c, const std::string &name)
 	report_latency(st, h, name);
 }
 
+// ---- one thread, both ends: the data path's own cost --------------------------
+
+// Host and peer channels driven from one thread: no second core, no cache
+// line moving, no waiting. What is left is the instructions of the data path
+// per message, to hold against the same loop over a bare ring (limits.cpp).
+void loop_zc(benchmark::State &st, size_t size, unsigned batch)
+{
+	Side host, peer;
+	struct zc_params p;
+	std::string uri = region_uri();
+
+	geometry(size, false, &p);
+	int rc = host.host(uri, &p, Wait::Busy);
+	if (rc < 0) {
+		st.SkipWithError(zc_sentence("zc_create", rc).c_str());
+		return;
+	}
+	int peer_rc = 0;
+	std::thread t([&]() { peer_rc = peer.peer(uri, Wait::Busy); });
+	rc = host.wait_peer();
+	t.join();
+	if (rc < 0 || peer_rc < 0) {
+		st.SkipWithError(zc_sentence("attach", rc < 0 ? rc : peer_rc).c_str());
+		return;
+	}
+	struct zc_buf b[ZC_BURST_MAX];
+	uint64_t seq = 0, bad = 0;
+
+	for (auto _ : st) {
+		int n = zc_reserve_burst(host.ch(), b, batch);
+		for (int i = 0; i < n; i++) {
+			fill(b[i].data, size, seed_of(seq + (uint64_t)i));
+			b[i].len = (uint32_t)size;
+		}
+		int s = zc_send_burst(host.ch(), b, (unsigned)n);
+		int m = zc_recv_burst(peer.ch(), b, batch);
+		for (int i = 0; i < m; i++)
+			bad += !verify(b[i].data, size, seed_of(seq + (uint64_t)i));
+		int r = zc_release_burst(peer.ch(), b, (unsigned)m);
+		if (n != (int)batch || s != n || m != n || r != m || bad) {
+			st.SkipWithError("zc loop lost or corrupted a message");
+			break;
+		}
+		seq += (uint64_t)n;
+	}
+	st.SetItemsProcessed((int64_t)seq);
+	st.SetBytesProcessed((int64_t)(seq * size));
+}
+
 std::string case_name(const char *kind, const char *tr, const Case &c, bool batch)
 {
 	std::string n = std::string(kind) + "/" + tr + "/wait:" + wait_name(c.wait) +
@@ -581,6 +631,13 @@ std::string case_name(const char *kind, const char *tr, const Case &c, bool batc
 void register_zc()
 {
 	const std::vector<size_t> rtt_sizes = {64, 4096};
+
+	for (size_t size : {(size_t)8, (size_t)64, (size_t)4096})
+		for (int b : kBatches) {
+			std::string n = "loop/zc/size:" + std::to_string(size) +
+					"/batch:" + std::to_string(b);
+			benchmark::RegisterBenchmark(n.c_str(), loop_zc, size, (unsigned)b);
+		}
 
 	for (bool huge : {false, true}) {
 		if (huge && !g_cfg.hugepages)
