@@ -10,9 +10,11 @@
  *     byte and returns the slots; the rate counts what the sink confirmed;
  *   - ping-pongs one message at a time through the echo service and
  *     records each round trip for p50/p99/p99.9.
- * Baselines (a pipe and a UNIX socket moving 4 KiB blocks, writer and
- * reader touching every byte as well) run in the same invocation, so the
- * report can give ratios that mean something on a noisy machine.
+ * Baselines run in the same invocation, so the report can give ratios that
+ * mean something on a noisy machine: a pipe and a UNIX socket moving 4 KiB
+ * blocks (writer and reader touching every byte as well), a bare SPSC ring
+ * of 16-byte descriptors (against 64 B messages) and a plain core-to-core
+ * streaming loop of 1 MiB blocks (against 1 MiB messages).
  */
 #ifndef ZC_TOOLS_BENCH_H
 #define ZC_TOOLS_BENCH_H
@@ -57,8 +59,10 @@ struct bench_result {
 };
 
 struct baseline_result {
-	const char *name;	/* "pipe", "unix socket" */
-	uint64_t size;
+	const char *name;	/* "pipe", "unix socket", "spsc16", "stream" */
+	const char *what;	/* a few words for the table */
+	uint64_t size;		/* bytes per message or block */
+	uint64_t compare_size;	/* the zc message size it is held against */
 	double seconds;
 	uint64_t msgs, bytes;
 	double msgs_per_s, gb_per_s;
@@ -75,6 +79,11 @@ int bench_pipe(const struct bench_opts *o, uint64_t size,
 	       struct baseline_result *res);
 int bench_unix_socket(const struct bench_opts *o, uint64_t size,
 		      struct baseline_result *res);
+
+/* The reference loops (bench_mem.c); no latency. */
+int bench_spsc16(const struct bench_opts *o, struct baseline_result *res);
+int bench_stream(const struct bench_opts *o, uint64_t size,
+		 struct baseline_result *res);
 
 /* Percentiles of @n round-trip times in ns (sorts @ns in place). */
 void latency_summarize(uint64_t *ns, uint64_t n, struct latency *out);

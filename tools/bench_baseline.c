@@ -240,7 +240,9 @@ static int run(const struct bench_opts *o, const char *name, make_pair_fn make,
 
 	memset(res, 0, sizeof(*res));
 	res->name = name;
+	res->what = "same bytes, a thread each side";
 	res->size = size;
+	res->compare_size = size;
 	rc = stream(o, make, size, res);
 	if (rc == 0)
 		rc = ping_pong(o, make, size, &res->lat);

@@ -72,42 +72,71 @@ static void print_row(FILE *f, const char *label, double mps, double gbps,
 {
 	char a[32], b[32], c[32], d[32];
 
-	fprintf(f, "%-12s %10s %9.2f %10s %10s %10s\n", label,
+	fprintf(f, "%-18s %10s %9.2f %10s %10s %10s\n", label,
 		fmt_rate(mps, a, sizeof(a)), gbps,
 		fmt_us(l->p50_us, b, sizeof(b)), fmt_us(l->p99_us, c, sizeof(c)),
 		fmt_us(l->p999_us, d, sizeof(d)));
+}
+
+static const struct bench_result *zc_at(const struct bench_result *r, int n,
+					uint64_t size)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (r[i].size == size)
+			return &r[i];
+	return NULL;
 }
 
 void bench_print_table(FILE *f, const struct bench_opts *o,
 		       const struct bench_result *r, int n,
 		       const struct baseline_result *b, int nb)
 {
-	const struct bench_result *zc4k = NULL;
-	char label[32];
+	const struct bench_result *z;
+	char label[32], a[32], sz[32];
 	int i;
 
-	fprintf(f, "\n%-12s %10s %9s %10s %10s %10s\n", "size", "msgs/s", "GB/s",
+	fprintf(f, "\n%-18s %10s %9s %10s %10s %10s\n", "size", "msgs/s", "GB/s",
 		"rtt p50", "rtt p99", "rtt p99.9");
 	for (i = 0; i < n; i++) {
 		fmt_size(r[i].size, label, sizeof(label));
 		print_row(f, label, r[i].msgs_per_s, r[i].gb_per_s, &r[i].lat);
-		if (r[i].size == 4096)
-			zc4k = &r[i];
 	}
 	if (!nb)
 		return;
-	fprintf(f, "\nbaselines at %s, same run (writer fills and reader reads every byte):\n",
-		fmt_size(b[0].size, label, sizeof(label)));
-	if (zc4k)
-		print_row(f, "zc", zc4k->msgs_per_s, zc4k->gb_per_s, &zc4k->lat);
-	for (i = 0; i < nb; i++)
-		print_row(f, b[i].name, b[i].msgs_per_s, b[i].gb_per_s, &b[i].lat);
-	if (!zc4k)
-		return;
-	for (i = 0; i < nb; i++)
-		fprintf(f, "zc vs %s: %.1fx the messages/s, %.1fx lower p50 round trip\n",
-			b[i].name, zc4k->msgs_per_s / b[i].msgs_per_s,
-			b[i].lat.p50_us / zc4k->lat.p50_us);
+	fprintf(f, "\nbaselines, same run (writers fill and readers read every byte):\n");
+	fprintf(f, "%-18s %10s %9s %10s %10s %10s\n", "", "msgs/s", "GB/s",
+		"rtt p50", "rtt p99", "rtt p99.9");
+	for (i = 0; i < nb; i++) {
+		snprintf(label, sizeof(label), "%s %s", b[i].name,
+			 fmt_size(b[i].size, sz, sizeof(sz)));
+		if (b[i].lat.samples)
+			print_row(f, label, b[i].msgs_per_s, b[i].gb_per_s,
+				  &b[i].lat);
+		else
+			fprintf(f, "%-18s %10s %9.2f %10s %10s %10s\n", label,
+				fmt_rate(b[i].msgs_per_s, a, sizeof(a)),
+				b[i].gb_per_s, "-", "-", "-");
+	}
+	fputc('\n', f);
+	for (i = 0; i < nb; i++) {
+		z = zc_at(r, n, b[i].compare_size);
+		if (!z || b[i].msgs_per_s <= 0)
+			continue;
+		fmt_size(z->size, sz, sizeof(sz));
+		if (b[i].lat.samples) {
+			double lr = b[i].lat.p50_us / z->lat.p50_us;
+
+			fprintf(f, "zc %-7s vs %-12s %6.2fx the messages/s, %.1fx %s p50 round trip\n",
+				sz, b[i].name, z->msgs_per_s / b[i].msgs_per_s,
+				lr >= 1 ? lr : 1 / lr, lr >= 1 ? "lower" : "higher");
+		}
+		else
+			fprintf(f, "zc %-7s vs %-12s %6.1f%% of its messages/s (%s)\n",
+				sz, b[i].name, 100 * z->msgs_per_s / b[i].msgs_per_s,
+				b[i].what);
+	}
 	(void)o;
 }
 
@@ -139,7 +168,7 @@ int bench_write_json(FILE *f, const struct bench_opts *o, const char *uri,
 		     const struct bench_result *r, int n,
 		     const struct baseline_result *b, int nb)
 {
-	const struct bench_result *zc4k = NULL;
+	const struct bench_result *z;
 	int i;
 
 	fprintf(f, "{\n  \"tool\": \"zc bench\",\n  \"uri\": ");
@@ -159,20 +188,25 @@ int bench_write_json(FILE *f, const struct bench_opts *o, const char *uri,
 			r[i].gb_per_s, r[i].kicks, r[i].sleeps);
 		json_latency(f, &r[i].lat);
 		fputc('}', f);
-		if (r[i].size == 4096)
-			zc4k = &r[i];
 	}
 	fprintf(f, "\n  ],\n  \"baselines\": [");
 	for (i = 0; i < nb; i++) {
 		fprintf(f, "%s\n    {\"name\": \"%s\", \"size\": %" PRIu64
+			", \"compare_size\": %" PRIu64
 			", \"seconds\": %.6f, \"messages\": %" PRIu64 ", \"bytes\": %" PRIu64
-			", \"msgs_per_s\": %.1f, \"gb_per_s\": %.6f, ",
-			i ? "," : "", b[i].name, b[i].size, b[i].seconds, b[i].msgs,
-			b[i].bytes, b[i].msgs_per_s, b[i].gb_per_s);
-		json_latency(f, &b[i].lat);
-		if (zc4k && b[i].msgs_per_s > 0)
-			fprintf(f, ", \"zc_speedup\": %.3f",
-				zc4k->msgs_per_s / b[i].msgs_per_s);
+			", \"msgs_per_s\": %.1f, \"gb_per_s\": %.6f",
+			i ? "," : "", b[i].name, b[i].size, b[i].compare_size,
+			b[i].seconds, b[i].msgs, b[i].bytes, b[i].msgs_per_s,
+			b[i].gb_per_s);
+		if (b[i].lat.samples) {
+			fputs(", ", f);
+			json_latency(f, &b[i].lat);
+		}
+		z = zc_at(r, n, b[i].compare_size);
+		/* zc's messages/s over the baseline's: above 1, zc is faster. */
+		if (z && b[i].msgs_per_s > 0)
+			fprintf(f, ", \"zc_ratio\": %.4f",
+				z->msgs_per_s / b[i].msgs_per_s);
 		fputc('}', f);
 	}
 	fprintf(f, "\n  ]\n}\n");

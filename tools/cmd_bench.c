@@ -21,7 +21,8 @@ static const uint64_t default_sizes[] = {
 	64, 256, 1 << 10, 4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20,
 };
 
-#define BASELINE_SIZE 4096
+#define BASELINE_SIZE 4096	/* pipe and socket, as the target */
+#define STREAM_SIZE (1u << 20)
 
 static void usage(FILE *f)
 {
@@ -29,7 +30,9 @@ static void usage(FILE *f)
 "usage: zc bench [options]\n"
 "Stream to an emulated remote core (a 'zc remote' child process) for each\n"
 "message size, then ping-pong through it; print messages/s, GB/s and\n"
-"round-trip latency, next to a pipe and a UNIX socket measured in the same run.\n"
+"round-trip latency. In the same run: a pipe and a UNIX socket (4 KiB), a bare\n"
+"SPSC ring of 16-byte descriptors and a plain core-to-core streaming loop\n"
+"(1 MiB), so the ratios to them mean something on a busy machine.\n"
 "\n"
 "  --seconds S       streaming time per size (2); 0.2 is a quick check\n"
 "  --lat-seconds S   ping-pong time per size (half of --seconds)\n"
@@ -40,7 +43,7 @@ static void usage(FILE *f)
 "  --check KIND      what the sink verifies: none, pattern, crc (pattern)\n"
 "  --uri URI         region to create (shm:bench-PID); e.g. kmod:/dev/zc0\n"
 "  --json FILE       also write the results as JSON to FILE\n"
-"  --no-baselines    skip the pipe and UNIX socket baselines\n"
+"  --no-baselines    skip the baselines\n"
 "  --pin             host on CPU 0, remote core on CPU 1\n"
 "  --quiet           no progress lines\n");
 }
@@ -163,13 +166,19 @@ static int run_baselines(const struct bench_opts *o,
 	bench_progress(o, "baseline: unix socket, %s blocks...", sz);
 	if (bench_unix_socket(o, BASELINE_SIZE, &b[1]) < 0)
 		return -1;
-	return 2;
+	bench_progress(o, "baseline: bare spsc ring of 16-byte descriptors...");
+	if (bench_spsc16(o, &b[2]) < 0)
+		return -1;
+	bench_progress(o, "baseline: core-to-core streaming, 1 MiB blocks...");
+	if (bench_stream(o, STREAM_SIZE, &b[3]) < 0)
+		return -1;
+	return 4;
 }
 
 int cmd_bench(int argc, char **argv)
 {
 	struct bench_result res[BENCH_MAX_SIZES];
-	struct baseline_result base[2];
+	struct baseline_result base[4];
 	struct bench_opts o;
 	char uri[128], sz[32];
 	FILE *json = NULL;

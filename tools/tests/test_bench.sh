@@ -19,14 +19,20 @@ for r in d["results"]:
     lat = r["latency_us"]
     assert lat["samples"] >= 10, r
     assert 0 < lat["p50"] <= lat["p99"] <= lat["p999"] <= lat["max"], r
-names = sorted(b["name"] for b in d["baselines"])
-assert names == ["pipe", "unix socket"], names
+base = {b["name"]: b for b in d["baselines"]}
+names = sorted(base)
+assert names == ["pipe", "spsc16", "stream", "unix socket"], names
 for b in d["baselines"]:
-    assert b["size"] == 4096 and b["msgs_per_s"] > 0 and b["zc_speedup"] > 0, b
-    assert b["latency_us"]["p50"] > 0, b
+    assert b["msgs_per_s"] > 0 and b["gb_per_s"] > 0 and b["zc_ratio"] > 0, b
+    assert b["bytes"] == b["messages"] * b["size"], b
+for n in ("pipe", "unix socket"):
+    assert base[n]["size"] == 4096 and base[n]["compare_size"] == 4096
+    assert base[n]["latency_us"]["p50"] > 0, base[n]
+assert base["spsc16"]["size"] == 16 and base["spsc16"]["compare_size"] == 64
+assert base["stream"]["size"] == base["stream"]["compare_size"] == 1048576
 print("ok: JSON has %d sizes and %d baselines" % (len(sizes), len(names)))
 PY
-for s in "64 B" "1 MiB" "pipe" "unix socket" "zc vs pipe"; do
+for s in "64 B" "1 MiB" "pipe 4 KiB" "unix socket" "spsc16" "stream 1 MiB" "vs pipe"; do
 	grep -q "$s" "$TMP/table" || fail "table lacks '$s'"
 done
 grep -q '\[8/8\] 1 MiB' "$TMP/err" || fail "no progress lines on stderr"
