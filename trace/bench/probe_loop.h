@@ -9,5 +9,7 @@ long zt_loop_probes(zc_channel *tx, zc_channel *rx, long msgs,
 		    unsigned int burst, uint32_t len);
 long zt_loop_noprobes(zc_channel *tx, zc_channel *rx, long msgs,
 		      unsigned int burst, uint32_t len);
+long zt_loop_control(zc_channel *tx, zc_channel *rx, long msgs,
+		     unsigned int burst, uint32_t len);
 
 #endif

@@ -2,9 +2,12 @@
 /*
  * probe_overhead - what the USDT probes cost the data path when nobody
  * traces it: the same send/recv loop built with and without the probes,
- * run alternately in one process on the same channels, reported as the
+ * run in rotation in one process on the same channels, reported as the
  * ratio of the medians (timings on a shared VM are noisy; a ratio measured
- * side by side is not).
+ * side by side much less). A second copy without probes gives the A/A
+ * ratio: how far two identical loops differ by placement alone, the noise
+ * floor to read the probes' ratio against. overhead.py repeats this over
+ * several processes.
  *
  * With --wait it prints its pid and waits for SIGUSR1 before running, so a
  * tracer can attach first (the trace tests use it as a known workload).
@@ -75,11 +78,15 @@ static void loopback_free(struct loopback *lb)
 	free(lb->base);
 }
 
+/*
+ * This thread's CPU time, not wall time: on a shared 2-core VM the loop is
+ * descheduled now and then, and that would land on whichever variant ran.
+ */
 static double now_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
@@ -88,6 +95,22 @@ static int cmp_double(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+/* Run variant @which (0 probes, 1 no probes, 2 no probes again) once. */
+static int timed(int which, struct loopback *lb, long msgs, long burst,
+		 long len, double *ns_per_msg)
+{
+	static long (*const loops[3])(zc_channel *, zc_channel *, long,
+				      unsigned int, uint32_t) = {
+		zt_loop_probes, zt_loop_noprobes, zt_loop_control,
+	};
+	double t0 = now_ns();
+	long got = loops[which](&lb->host, &lb->remote, msgs,
+				(unsigned int)burst, (uint32_t)len);
+
+	*ns_per_msg = (now_ns() - t0) / (double)msgs;
+	return got == msgs ? 0 : -1;
 }
 
 static volatile sig_atomic_t go;
@@ -118,7 +141,8 @@ int main(int argc, char **argv)
 	};
 	long msgs = 1000000, rounds = 11, burst = 1, len = 64;
 	int only = 0, wait_sig = 0, c, r;	/* only: 1 probes, 2 noprobes */
-	double *t_on, *t_off;
+	double *t_on, *t_off, *t_ctl, m_on, m_off, m_ctl;
+	int k;
 	struct loopback lb;
 
 	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
@@ -160,43 +184,43 @@ int main(int argc, char **argv)
 	}
 	t_on = calloc((size_t)rounds, sizeof(double));
 	t_off = calloc((size_t)rounds, sizeof(double));
-	if (!t_on || !t_off)
+	t_ctl = calloc((size_t)rounds, sizeof(double));
+	if (!t_on || !t_off || !t_ctl)
 		return 1;
 	for (r = 0; r < rounds; r++) {
-		double t0;
-		long got;
+		/* Rotate the order so no variant always runs first (warm). */
+		for (k = 0; k < 3; k++) {
+			int which = (r + k) % 3;
 
-		if (only != 2) {
-			t0 = now_ns();
-			got = zt_loop_probes(&lb.host, &lb.remote, msgs,
-					     (unsigned int)burst, (uint32_t)len);
-			t_on[r] = (now_ns() - t0) / (double)msgs;
-			if (got != msgs)
-				goto broken;
-		}
-		if (only != 1) {
-			t0 = now_ns();
-			got = zt_loop_noprobes(&lb.host, &lb.remote, msgs,
-					       (unsigned int)burst, (uint32_t)len);
-			t_off[r] = (now_ns() - t0) / (double)msgs;
-			if (got != msgs)
+			if ((only == 1 && which != 0) || (only == 2 && which != 1))
+				continue;
+			if (timed(which, &lb, msgs, burst, len,
+				  which == 0 ? &t_on[r] : which == 1 ?
+				  &t_off[r] : &t_ctl[r]))
 				goto broken;
 		}
 	}
 	qsort(t_on, (size_t)rounds, sizeof(double), cmp_double);
 	qsort(t_off, (size_t)rounds, sizeof(double), cmp_double);
+	qsort(t_ctl, (size_t)rounds, sizeof(double), cmp_double);
+	m_on = t_on[rounds / 2];
+	m_off = t_off[rounds / 2];
+	m_ctl = t_ctl[rounds / 2];
 	if (only == 1)
 		printf("burst %ld: probes %.2f ns/msg (median of %ld rounds of %ld)\n",
-		       burst, t_on[rounds / 2], rounds, msgs);
+		       burst, m_on, rounds, msgs);
 	else if (only == 2)
 		printf("burst %ld: no probes %.2f ns/msg (median of %ld rounds of %ld)\n",
-		       burst, t_off[rounds / 2], rounds, msgs);
+		       burst, m_off, rounds, msgs);
 	else
-		printf("burst %ld: probes %.2f ns/msg, no probes %.2f ns/msg (medians of %ld alternating rounds of %ld): ratio %.3f\n",
-		       burst, t_on[rounds / 2], t_off[rounds / 2], rounds, msgs,
-		       t_on[rounds / 2] / t_off[rounds / 2]);
+		printf("burst %ld: probes %.2f, no probes %.2f, no probes again %.2f ns/msg "
+		       "(medians of %ld rotating rounds of %ld): "
+		       "probes/no-probes %.3f, noise floor (A/A) %.3f\n",
+		       burst, m_on, m_off, m_ctl, rounds, msgs, m_on / m_off,
+		       m_ctl / m_off);
 	free(t_on);
 	free(t_off);
+	free(t_ctl);
 	loopback_free(&lb);
 	return 0;
 broken:

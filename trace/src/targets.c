@@ -114,6 +114,25 @@ void zt_objects_free(struct zt_objects *o)
 	o->n = o->cap = 0;
 }
 
+/* Run from a meson build tree: trace/zc-trace beside libzc/libzc.so.0. */
+static int build_tree_libzc(char *buf, size_t len)
+{
+	char self[PATH_MAX], *slash;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0)
+		return -ENOENT;
+	self[n] = 0;
+	slash = strrchr(self, '/');
+	if (!slash)
+		return -ENOENT;
+	*slash = 0;
+	if ((size_t)snprintf(buf, len, "%s/../libzc/libzc.so.0", self) >= len ||
+	    access(buf, R_OK) != 0)
+		return -ENOENT;
+	return 0;
+}
+
 int zt_find_libzc(char *buf, size_t len)
 {
 	static const char *const names[] = { "libzc.so.0", "libzc.so" };
@@ -136,7 +155,7 @@ int zt_find_libzc(char *buf, size_t len)
 		if (found)
 			return 0;
 	}
-	return -ENOENT;
+	return build_tree_libzc(buf, len);
 }
 
 int zt_pidfd_open(pid_t pid)

@@ -34,7 +34,8 @@ int zt_add_path_object(struct zt_objects *o, const char *path);
 void zt_objects_free(struct zt_objects *o);
 
 /*
- * Find the libzc.so the dynamic linker would load, into @buf. Returns 0 or
+ * Find the libzc.so the dynamic linker would load (or, run from a build
+ * tree, the one built beside zc-trace), into @buf. Returns 0 or
  * -ENOENT.
  */
 int zt_find_libzc(char *buf, size_t len);
