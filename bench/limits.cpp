@@ -20,6 +20,7 @@
 
 #include <cstring>
 #include <memory>
+#include <new>
 
 #include <sys/mman.h>
 
@@ -308,6 +309,187 @@ void tput_spsc16(benchmark::State &st, unsigned batch)
 	duo.finish(seq, 0);
 }
 
+// ---- bare ring ping-pong: index, descriptor, slot --------------------------
+
+// The structure zc's data path has, with none of its code: a producer index
+// and a descriptor on separate lines, the payload (16-byte header + data) in
+// a slot elsewhere. A one-way trip is three dependent line transfers (index,
+// descriptor, slot) where the cache-line ping-pong has one: this is the
+// round trip any index+descriptor+slot design pays, zc or not.
+struct alignas(128) Slot128 {
+	uint8_t b[128];
+};
+
+struct PingRing {
+	Ring16 ring;
+	Slot128 slot[kRingEntries];
+};
+
+void ring_send(PingRing *r, uint32_t *head, size_t size, uint8_t seed)
+{
+	uint32_t i = *head & (kRingEntries - 1);
+	uint8_t *s = r->slot[i].b;
+
+	memset(s, 0, 16);	// header
+	fill(s + 16, size, seed);
+	r->ring.d[i].addr = i;
+	r->ring.d[i].len = (uint32_t)size;
+	r->ring.prod.store(++*head, std::memory_order_release);
+}
+
+// Spin for the next entry; false if @stop rose first.
+bool ring_recv(PingRing *r, uint32_t *head, size_t size, uint8_t seed,
+	       const std::atomic<uint32_t> &stop, bool *bad)
+{
+	while (r->ring.prod.load(std::memory_order_acquire) == *head) {
+		if (stop.load(std::memory_order_relaxed))
+			return false;
+		cpu_relax();
+	}
+	const Desc16 &d = r->ring.d[*head & (kRingEntries - 1)];
+	if (d.addr >= kRingEntries || d.len != size ||
+	    !verify(r->slot[d.addr].b + 16, size, seed))
+		*bad = true;
+	r->ring.cons.store(++*head, std::memory_order_release);
+	return true;
+}
+
+void rtt_ring(benchmark::State &st, bool process, size_t size, const std::string &name)
+{
+	Duo duo(st);
+	Histogram h;
+	// Shared, not private: the peer may be a forked process.
+	void *mem = mmap(nullptr, 2 * sizeof(PingRing), PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (mem == MAP_FAILED) {
+		st.SkipWithError("cannot map the rings");
+		return;
+	}
+	auto *ping = new (mem) PingRing;
+	auto *pong = new (static_cast<PingRing *>(mem) + 1) PingRing;
+	Control *ctl = duo.ctl;
+	bool ok = duo.start(process, [=]() {
+		uint32_t in = 0, out = 0;
+		uint64_t seq = 0;
+		bool bad = false;
+
+		ctl->ready.store(1);
+		while (ring_recv(ping, &in, size, seed_of(seq), ctl->end, &bad)) {
+			ring_send(pong, &out, size, seed_of(~seq));
+			seq++;
+		}
+		if (bad)
+			control_fail(ctl, "ring ping payload mismatch");
+		ctl->msgs.store(seq);
+		ctl->done.store(1);
+		return 0;
+	});
+	uint32_t in = 0, out = 0;
+	uint64_t seq = 0;
+	bool bad = false;
+
+	if (ok) {
+		for (auto _ : st) {
+			uint64_t t0 = ticks();
+
+			ring_send(ping, &out, size, seed_of(seq));
+			ring_recv(pong, &in, size, seed_of(~seq), ctl->abort, &bad);
+			h.add(ticks() - t0);
+			seq++;
+		}
+		ctl->end.store(1);
+		duo.wait_done();
+	}
+	if (bad)
+		control_fail(ctl, "ring pong payload mismatch");
+	duo.finish(seq, size);
+	report_latency(st, h, name);
+	munmap(mem, 2 * sizeof(PingRing));
+}
+
+// The alternative layout: no index, no descriptor; the consumer polls a
+// sequence word in the slot's own header, written last (as virtio's packed
+// ring or FastForward do). A one-way trip is then the slot's line(s) only.
+// Held against rtt/ring it shows what that change of format would buy.
+void slot_send(PingRing *r, uint32_t *head, size_t size, uint8_t seed)
+{
+	uint8_t *s = r->slot[*head & (kRingEntries - 1)].b;
+
+	fill(s + 16, size, seed);
+	reinterpret_cast<std::atomic<uint32_t> *>(s)->store(++*head, std::memory_order_release);
+}
+
+bool slot_recv(PingRing *r, uint32_t *head, size_t size, uint8_t seed,
+	       const std::atomic<uint32_t> &stop, bool *bad)
+{
+	uint8_t *s = r->slot[*head & (kRingEntries - 1)].b;
+	auto *seq = reinterpret_cast<std::atomic<uint32_t> *>(s);
+
+	while (seq->load(std::memory_order_acquire) != *head + 1) {
+		if (stop.load(std::memory_order_relaxed))
+			return false;
+		cpu_relax();
+	}
+	if (!verify(s + 16, size, seed))
+		*bad = true;
+	++*head;
+	return true;
+}
+
+void rtt_slotflag(benchmark::State &st, bool process, size_t size, const std::string &name)
+{
+	Duo duo(st);
+	Histogram h;
+	void *mem = mmap(nullptr, 2 * sizeof(PingRing), PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (mem == MAP_FAILED) {
+		st.SkipWithError("cannot map the rings");
+		return;
+	}
+	auto *ping = new (mem) PingRing;
+	auto *pong = new (static_cast<PingRing *>(mem) + 1) PingRing;
+	Control *ctl = duo.ctl;
+	bool ok = duo.start(process, [=]() {
+		uint32_t in = 0, out = 0;
+		uint64_t seq = 0;
+		bool bad = false;
+
+		ctl->ready.store(1);
+		while (slot_recv(ping, &in, size, seed_of(seq), ctl->end, &bad)) {
+			slot_send(pong, &out, size, seed_of(~seq));
+			seq++;
+		}
+		if (bad)
+			control_fail(ctl, "slot ping payload mismatch");
+		ctl->msgs.store(seq);
+		ctl->done.store(1);
+		return 0;
+	});
+	uint32_t in = 0, out = 0;
+	uint64_t seq = 0;
+	bool bad = false;
+
+	if (ok) {
+		for (auto _ : st) {
+			uint64_t t0 = ticks();
+
+			slot_send(ping, &out, size, seed_of(seq));
+			slot_recv(pong, &in, size, seed_of(~seq), ctl->abort, &bad);
+			h.add(ticks() - t0);
+			seq++;
+		}
+		ctl->end.store(1);
+		duo.wait_done();
+	}
+	if (bad)
+		control_fail(ctl, "slot pong payload mismatch");
+	duo.finish(seq, size);
+	report_latency(st, h, name);
+	munmap(mem, 2 * sizeof(PingRing));
+}
+
 // The same ring driven from one thread: its instructions per message only.
 void loop_spsc16(benchmark::State &st, unsigned batch)
 {
@@ -413,6 +595,16 @@ void register_limits()
 		std::string name = std::string("rtt/cacheline/proc:") +
 				   (process ? "process" : "thread");
 		benchmark::RegisterBenchmark(name.c_str(), rtt_cacheline, process, name)
+			->UseRealTime();
+	}
+	for (bool process : {false, true}) {
+		std::string name = std::string("rtt/ring/proc:") +
+				   (process ? "process" : "thread") + "/size:64";
+		benchmark::RegisterBenchmark(name.c_str(), rtt_ring, process, (size_t)64, name)
+			->UseRealTime();
+		name = std::string("rtt/slotflag/proc:") +
+		       (process ? "process" : "thread") + "/size:64";
+		benchmark::RegisterBenchmark(name.c_str(), rtt_slotflag, process, (size_t)64, name)
 			->UseRealTime();
 	}
 	for (size_t size : kSizes) {
