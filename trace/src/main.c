@@ -260,9 +260,11 @@ static void announce(const struct opts *o, const struct zt_objects *objs,
 	/* Machines (and the tests) start the traffic once they see this. */
 	printf("{\"type\":\"attached\",\"probes\":%d,\"kmod\":%s,\"objects\":[",
 	       probes, kmod ? "true" : "false");
-	for (i = 0; i < objs->n; i++)
-		printf("%s{\"path\":\"%s\",\"pid\":%d}", i ? "," : "",
-		       objs->v[i].path, (int)objs->v[i].pid);
+	for (i = 0; i < objs->n; i++) {
+		printf("%s{\"path\":", i ? "," : "");
+		zt_json_string(stdout, objs->v[i].path);
+		printf(",\"pid\":%d}", (int)objs->v[i].pid);
+	}
 	printf("]}\n");
 	fflush(stdout);
 }

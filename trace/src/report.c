@@ -29,6 +29,22 @@ static const char *const kmod_names[ZT_K_EVENTS] = {
 	[ZT_K_MMAP] = "mmap",
 };
 
+void zt_json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
 static const char *role_name(__u32 role)
 {
 	return role == 1 ? "host" : role == 2 ? "remote" : "-";

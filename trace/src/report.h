@@ -43,4 +43,7 @@ void zt_print_interval(struct zt_output *o, const struct zt_snapshot *prev,
 void zt_print_totals(struct zt_output *o, const struct zt_snapshot *cur,
 		     double secs, int hist_fd);
 
+/* @s as a JSON string, quoted and escaped. */
+void zt_json_string(FILE *f, const char *s);
+
 #endif

@@ -132,6 +132,7 @@ def run_stream(a, extra, trace_args_fn, stop_tracer):
         assert ready[0] == "ready", ready
         host, remote = int(ready[1]), int(ready[2])
         tracer, lines = start_tracer(a.tracer, trace_args_fn(host, remote))
+        os.kill(remote, signal.SIGUSR1)
         os.kill(host, signal.SIGUSR1)
         out, _ = stream.communicate(timeout=120)
     except Exception:

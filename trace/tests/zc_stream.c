@@ -5,8 +5,10 @@
  * of a fresh shm region, then both print their own counters so the test
  * can compare them with what the tracer saw.
  *
- * It prints "ready HOST_PID REMOTE_PID" once both sides are set up and
- * waits for SIGUSR1 before sending, so a tracer can attach to both first.
+ * It prints "ready HOST_PID REMOTE_PID" once both sides are set up; each
+ * process then waits for its own SIGUSR1 (send the remote's first) before
+ * it touches the channel, so a tracer can attach to both first and every
+ * event falls inside its window.
  *
  *   --count N     messages to send (default 1000)
  *   --len BYTES   payload bytes per message (default 100)
@@ -56,6 +58,25 @@ static uint8_t pattern(long seq, long i)
 	return (uint8_t)(seq * 31 + i);
 }
 
+static volatile sig_atomic_t go;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	go = 1;
+}
+
+/* Wait for SIGUSR1, at most 60 s: a test that never signals must not hang. */
+static int wait_for_go(void)
+{
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = 10 * 1000 * 1000 };
+	int i;
+
+	for (i = 0; i < 6000 && !go; i++)
+		nanosleep(&ts, NULL);
+	return go ? 0 : -1;
+}
+
 static int corrupt(long seq)
 {
 	fprintf(stderr, "zc_stream: message %ld arrived corrupt\n", seq);
@@ -79,6 +100,14 @@ static int remote_main(const struct cfg *c)
 		return fail("attach", rc);
 	if (c->sleep)
 		zc_set_wait_mode(r, ZC_WAIT_SLEEP, 0);
+	/*
+	 * Wait outside libzc until the tracer is attached: a sleep on the
+	 * doorbell before it would be in our counters and not in its.
+	 */
+	if (wait_for_go()) {
+		fprintf(stderr, "zc_stream: no SIGUSR1 within 60 s\n");
+		return 1;
+	}
 	rc = zc_channel_open(r, "stream", 2, 10000, &ch);
 	if (rc)
 		return fail("open channel", rc);
@@ -129,25 +158,6 @@ static int remote_main(const struct cfg *c)
 	zc_close(r);
 	free(buf);
 	return 0;
-}
-
-static volatile sig_atomic_t go;
-
-static void on_usr1(int sig)
-{
-	(void)sig;
-	go = 1;
-}
-
-/* Wait for SIGUSR1, at most 60 s: a test that never signals must not hang. */
-static int wait_for_go(void)
-{
-	struct timespec ts = { .tv_sec = 0, .tv_nsec = 10 * 1000 * 1000 };
-	int i;
-
-	for (i = 0; i < 6000 && !go; i++)
-		nanosleep(&ts, NULL);
-	return go ? 0 : -1;
 }
 
 static int host_send(const struct cfg *c, zc_channel *ch)
