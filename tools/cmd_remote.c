@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "args.h"
 #include "commands.h"
@@ -256,6 +257,26 @@ static int serve(zc_region *r, const char *uri, struct service *svc, int n)
 	return 0;
 }
 
+/*
+ * A remote core boots on its own schedule: if the host has not created the
+ * region yet, keep trying until --timeout rather than fail at once.
+ */
+static int attach_when_there(const struct remote_opts *o, zc_region **r)
+{
+	uint64_t deadline = now_ns() + (uint64_t)(o->timeout * 1e9);
+	int rc;
+
+	for (;;) {
+		uint64_t now = now_ns();
+		int ms = now < deadline ? (int)((deadline - now) / 1000000) : 0;
+
+		rc = zc_attach(o->uri, ms, r);
+		if (rc != -ENOENT || now >= deadline || stop_requested)
+			return rc;
+		usleep(20000);
+	}
+}
+
 int cmd_remote(int argc, char **argv)
 {
 	struct service svc[MAX_SERVICES];
@@ -275,7 +296,7 @@ int cmd_remote(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	rc = zc_attach(o.uri, (int)(o.timeout * 1000), &r);
+	rc = attach_when_there(&o, &r);
 	if (rc < 0) {
 		zc_errorf("cannot attach to '%s': %s", o.uri, zc_strerror(rc));
 		return 1;

@@ -12,6 +12,7 @@ int cmd_send(int argc, char **argv);
 int cmd_recv(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_remote(int argc, char **argv);
+int cmd_ping(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 
 #endif /* ZC_TOOLS_COMMANDS_H */

@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{ "recv", cmd_recv, "write what a channel carries to standard output" },
 	{ "info", cmd_info, "show a region's geometry, channels and counters" },
 	{ "remote", cmd_remote, "run the emulated remote core (echo, sink, source)" },
+	{ "ping", cmd_ping, "time round trips through a remote core's echo service" },
 	{ "trace", cmd_trace, "live rates and latency histograms (runs zc-trace)" },
 };
 
@@ -48,7 +49,7 @@ int main(int argc, char **argv)
 	/* A reader that went away is an error we report, not a death. */
 	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
-		zc_errorf("needs a command: bench, send, recv, info, remote or trace (try 'zc --help')");
+		zc_errorf("needs a command: bench, send, recv, info, remote, ping or trace (try 'zc --help')");
 		return 2;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||

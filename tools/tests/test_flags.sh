@@ -25,10 +25,12 @@ expect_clean_failure "slot size too small" "$ZC" recv x --slot-size 128
 expect_clean_failure "remote bad mode" "$ZC" remote x --mode juggle
 expect_clean_failure "remote channel with two modes" "$ZC" remote x --mode echo,sink --channel c
 expect_clean_failure "remote channel name too long" "$ZC" remote x --channel 0123456789012345678901234567890123
+expect_clean_failure "ping without URI" "$ZC" ping
+expect_clean_failure "ping size too large" "$ZC" ping x --size 4M
 expect_clean_failure "info without target" "$ZC" info
 expect_clean_failure "info bad timeout" "$ZC" info x --timeout soon
 
-for cmd in bench send recv info remote; do
+for cmd in bench send recv info remote ping; do
 	"$ZC" "$cmd" --help >"$TMP/help" 2>&1 || fail "zc $cmd --help exited non-zero"
 	grep -q "usage: zc $cmd" "$TMP/help" || fail "zc $cmd --help shows no usage"
 done
