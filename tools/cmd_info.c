@@ -19,17 +19,21 @@
 #include "args.h"
 #include "commands.h"
 #include "region_dump.h"
+#include "shm_peek.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: zc info TARGET [options]\n"
 "Show the geometry, the per-side state and counters, the channel table and\n"
-"the ring occupancy of a region. TARGET is a URI (NAME, shm:NAME,\n"
-"kmod:/dev/zcN), attached to briefly as the remote side, so the region must\n"
-"not have a remote already; or the path of a region file.\n"
+"the ring occupancy of a region. TARGET is the path of a region file, or a\n"
+"URI: a live shm region (NAME, shm:NAME) is read through its host's memory\n"
+"without attaching (needs the rights to read the host's /proc/PID/fd);\n"
+"otherwise (kmod:/dev/zcN, or no such rights) zc info attaches briefly as\n"
+"the remote side, so the region must not have a remote already.\n"
 "\n"
 "  --save FILE       also write a copy of the live region to FILE\n"
+"  --attach          attach as the remote side even when the memory is readable\n"
 "  --timeout SEC     wait this long for the region's host (2)\n");
 }
 
@@ -112,43 +116,88 @@ static int is_uri(const char *t)
 	return !strchr(t, '/') && stat(t, &st) != 0;
 }
 
-static int info_file(const char *path)
+static int save_fd(const char *file, const struct region_src *src,
+		   uint64_t size);
+
+/* Dump the region in @fd (a file, or a live region's memory). */
+static int info_fd(int fd, const char *what, const char *save_to)
 {
 	struct zc_superblock sb;
 	struct zc_geom g;
-	struct file_ctx fc;
-	struct region_src src = { .read = file_read, .ctx = &fc, .what = path };
+	struct file_ctx fc = { .fd = fd };
+	struct region_src src = { .read = file_read, .ctx = &fc, .what = what };
 	struct stat st;
 	int rc;
 
-	fc.fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fc.fd < 0) {
-		zc_errorf("cannot open '%s': %s", path, strerror(errno));
-		return 1;
-	}
-	if (fstat(fc.fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		zc_errorf("'%s' is not a region file (use a URI such as kmod:/dev/zc0 for devices)",
-			  path);
-		close(fc.fd);
+			  what);
 		return 1;
 	}
 	src.size = (uint64_t)st.st_size;
 	rc = region_load_geom(&src, &g, &sb);
 	if (rc == 0)
 		rc = region_dump(stdout, &src, &g, &sb);
+	if (rc >= 0 && save_to && save_fd(save_to, &src, g.region_size) < 0)
+		return 1;
 	if (rc != 0)
-		explain(path, rc, src.size);
-	close(fc.fd);
+		explain(what, rc, src.size);
 	return rc != 0 ? 1 : 0;
 }
 
-static int save(const char *file, const void *base, uint64_t size)
+static int info_file(const char *path)
 {
-	FILE *f = fopen(file, "wb");
+	int fd, rc;
 
-	if (!f || fwrite(base, 1, size, f) != size || fclose(f)) {
-		zc_errorf("cannot write '%s': %s", file, strerror(errno));
-		if (f)
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		zc_errorf("cannot open '%s': %s", path, strerror(errno));
+		return 1;
+	}
+	rc = info_fd(fd, path, NULL);
+	close(fd);
+	return rc;
+}
+
+/* A live shm region, read through its host's memfd: nobody is disturbed. */
+static int info_peek(const char *uri, const char *save_to, int *found)
+{
+	const char *name = strncmp(uri, "shm:", 4) ? uri : uri + 4;
+	pid_t pid = 0;
+	int fd, rc;
+
+	fd = shm_peek_open(name, &pid);
+	*found = fd >= 0;
+	if (fd < 0)
+		return 1;
+	printf("backend     shm, host pid %d (read from its memory, not attached)\n",
+	       (int)pid);
+	rc = info_fd(fd, uri, save_to);
+	close(fd);
+	return rc;
+}
+
+/* Copy the first @size bytes of @src to @file. */
+static int save_fd(const char *file, const struct region_src *src,
+		   uint64_t size)
+{
+	static char chunk[1 << 16];
+	FILE *f = fopen(file, "wb");
+	uint64_t off;
+	int rc = 0;
+
+	for (off = 0; f && rc == 0 && off < size; off += sizeof(chunk)) {
+		size_t n = size - off < sizeof(chunk) ? (size_t)(size - off) :
+			   sizeof(chunk);
+
+		rc = src->read(src->ctx, off, chunk, n);
+		if (rc == 0 && fwrite(chunk, 1, n, f) != n)
+			rc = -errno;
+	}
+	if (!f || rc < 0 || fclose(f)) {
+		zc_errorf("cannot write '%s': %s", file,
+			  rc < 0 ? strerror(-rc) : strerror(errno));
+		if (f && rc < 0)
 			fclose(f);
 		return -1;
 	}
@@ -178,7 +227,7 @@ static int info_live(const char *uri, int timeout_ms, const char *save_to)
 		printf("backend     %s\n", zc_backend_name(r));
 		rc = region_dump(stdout, &src, &g, &sb);
 	}
-	if (rc >= 0 && save_to && save(save_to, mc.base, mc.size) < 0)
+	if (rc >= 0 && save_to && save_fd(save_to, &src, mc.size) < 0)
 		rc = -EIO;
 	else if (rc != 0)
 		explain(uri, rc, src.size);
@@ -191,14 +240,15 @@ int cmd_info(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "save", required_argument, NULL, 's' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "attach", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *save_to = NULL;
 	double timeout = 2;
-	int c;
+	int c, attach = 0;
 
-	while ((c = getopt_long(argc, argv, ":s:t:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:t:ah", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			save_to = optarg;
@@ -206,6 +256,9 @@ int cmd_info(int argc, char **argv)
 		case 't':
 			if (parse_seconds("--timeout", optarg, 0, 86400, &timeout) < 0)
 				return 2;
+			break;
+		case 'a':
+			attach = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -230,6 +283,12 @@ int cmd_info(int argc, char **argv)
 			return 2;
 		}
 		return info_file(argv[optind]);
+	}
+	if (!attach && strncmp(argv[optind], "kmod:", 5)) {
+		int found, rc = info_peek(argv[optind], save_to, &found);
+
+		if (found)
+			return rc;
 	}
 	return info_live(argv[optind], (int)(timeout * 1000), save_to);
 }

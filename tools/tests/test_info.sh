@@ -11,12 +11,34 @@ PIDS="$mk"
 for _ in $(seq 50); do grep -q ready "$TMP/mk.out" 2>/dev/null && break; sleep 0.1; done
 grep -q ready "$TMP/mk.out" || fail "mkregion did not start"
 
-# Live: geometry, both sides, the host's two channels.
+# Live, read through the host's memory: geometry, sides, the two channels.
 "$ZC" info "$name" >"$TMP/live" 2>"$TMP/err" || fail "info on a live region: $(cat "$TMP/err")"
+grep -q "host pid $mk (read from its memory" "$TMP/live" || fail "live info did not read the host's memory: $(cat "$TMP/live")"
 grep -q "8 x 4 KiB per channel" "$TMP/live" || fail "live info lacks the geometry"
-grep -q "^remote  up" "$TMP/live" || fail "live info does not show the remote side up"
+grep -q "^remote  absent" "$TMP/live" || fail "live info shows a remote that is not there"
 grep -q "stream" "$TMP/live" && grep -q "control" "$TMP/live" || fail "live info lacks the channels"
-echo "ok: live region"
+echo "ok: live region, read without attaching"
+
+# --attach: zc info itself is the remote side while it looks.
+"$ZC" info "$name" --attach >"$TMP/att" 2>"$TMP/err" || fail "info --attach: $(cat "$TMP/err")"
+grep -q "^remote  up" "$TMP/att" || fail "info --attach does not show itself as the remote"
+echo "ok: live region, attached"
+
+# Both sides busy (zc remote + zc ping): read without disturbing them.
+busy="cli-info-busy-$$"
+timeout 30 "$ZC" remote "$busy" --mode echo --quiet &
+rpid=$!
+sleep 0.1
+timeout 30 "$ZC" ping "$busy" --count 40 --interval 0.02 >/dev/null 2>"$TMP/ping.err" &
+ppid=$!
+sleep 0.4
+"$ZC" info "$busy" >"$TMP/busy" 2>"$TMP/err" || fail "info on a busy region: $(cat "$TMP/err")"
+wait "$ppid" || fail "ping was disturbed by zc info: $(cat "$TMP/ping.err")"
+wait "$rpid" || fail "zc remote was disturbed by zc info"
+grep -q "^host    up" "$TMP/busy" && grep -q "^remote  up" "$TMP/busy" ||
+	fail "busy region does not show both sides up"
+grep -q "echo .*open    open" "$TMP/busy" || fail "busy region lacks the open echo channel"
+echo "ok: busy region read without disturbing it"
 
 # The snapshot mkregion wrote, and one taken by zc info --save.
 "$ZC" info "$TMP/good.zc" >"$TMP/file" || fail "info on a good region file failed"
