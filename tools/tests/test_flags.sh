@@ -35,4 +35,13 @@ for cmd in bench send recv info remote ping; do
 	grep -q "usage: zc $cmd" "$TMP/help" || fail "zc $cmd --help shows no usage"
 done
 "$ZC" --help | grep -q "commands:" || fail "zc --help lists no commands"
+
+# zc trace hands over to zc-trace when it is built, else says it is not.
+if [ -x "$(dirname "$ZC")/../trace/zc-trace" ]; then
+	"$ZC" trace --help >"$TMP/help" 2>&1 || fail "zc trace --help exited non-zero"
+	grep -q "usage: zc-trace" "$TMP/help" || fail "zc trace did not run zc-trace"
+	echo "ok: zc trace runs zc-trace"
+else
+	expect_clean_failure "zc trace without zc-trace" env PATH=/nonexistent "$ZC" trace --help
+fi
 echo "all flag checks passed"
