@@ -49,6 +49,15 @@ run_test peer_vmalloc zc_peer 0
 # A pool above the page allocator's limit falls back to vmalloc.
 run_test big_pool zc_load.sh reload pool_size=16777216 contiguous=0
 run_test mmap_big zc_mmap 0
+# libzc over the kmod backend: a 192 MiB pool fits libzc's default region.
+run_test libzc_load zc_load.sh reload links=1 pool_size=201326592 contiguous=0
+run_test lstream_kmod zc_libzc.sh zc_lstream kmod:/dev/zc0 100000
+run_test lstream_shm zc_lstream shm:lstream 100000
+# Not test_basic: it fails over shm in this guest too (a frame sent after
+# zc_wait_peer() but before the remote opened the channel has dst 0).
+run_test libzc_frag zc_libzc.sh test_frag
+run_test libzc_kicks zc_libzc.sh test_kicks
+run_test libzc_peer zc_libzc.sh test_peer
 run_test rmmod zc_load.sh unload
 
 echo "ZC-DMESG-BEGIN"

