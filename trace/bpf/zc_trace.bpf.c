@@ -19,6 +19,8 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 /* Set by the loader before load: 1 when histograms were asked for. */
 const volatile int want_hist = 0;
 
+/* Frames one burst probe may name (ZC_BURST_MAX in dataplane.h). */
+#define ZT_BURST_MAX	64
 /* Senders remembered per channel when matching a recv to its send. */
 #define ZT_SENDERS	4
 /* A kick's doorbell write wakes its sleeper within this (else: not ours). */
@@ -171,32 +173,72 @@ static __always_inline void remember_sender(__u32 chan, __u32 tid)
 	s->next = n + 1;
 }
 
+/* One frame @msg_id sent on @chan by this thread, at @now. */
+static __always_inline void sent_one(__u32 chan, __u32 msg_id, __u32 tid,
+				     __u64 now)
+{
+	struct zt_flight_key fk = {
+		.chan = chan,
+		.msg_id = msg_id & 0xffff,	/* ids wrap at 65536 */
+		.sender = tid,
+	};
+
+	bpf_map_update_elem(&in_flight, &fk, &now, BPF_ANY);
+}
+
+/* reserve->send: from this thread's last zc:reserve on @chan. */
+static __always_inline void reserve_to_send(__u32 chan, __u32 tid, __u64 now)
+{
+	struct zt_reserve_key rk = { .tid = tid, .chan = chan };
+	__u64 *t = bpf_map_lookup_elem(&reserved_at, &rk);
+
+	if (t && now >= *t)
+		hist_add(ZT_H_RESERVE_SEND, chan, now - *t);
+}
+
 SEC("usdt")
 int BPF_USDT(zc_send, long chan, long len, long msg_id)
 {
 	__u64 now = bpf_ktime_get_ns();
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct zt_chan_val *v = chan_row((__u32)chan & 0xffff);
+	__u32 c = (__u32)chan & 0xffff;
+	struct zt_chan_val *v = chan_row(c);
 
 	if (v) {
 		__sync_fetch_and_add(&v->tx_msgs, 1);
 		__sync_fetch_and_add(&v->tx_bytes, (__u64)(__u32)len);
 	}
 	if (want_hist) {
-		struct zt_flight_key fk = {
-			.chan = (__u32)chan & 0xffff,
-			.msg_id = (__u32)msg_id & 0xffff,
-			.sender = tid,
-		};
-		struct zt_reserve_key rk = { .tid = tid, .chan = fk.chan };
-		__u64 *t;
-
-		bpf_map_update_elem(&in_flight, &fk, &now, BPF_ANY);
-		remember_sender(fk.chan, tid);
-		t = bpf_map_lookup_elem(&reserved_at, &rk);
-		if (t && now >= *t)
-			hist_add(ZT_H_RESERVE_SEND, fk.chan, now - *t);
+		sent_one(c, (__u32)msg_id, tid, now);
+		remember_sender(c, tid);
+		reserve_to_send(c, tid, now);
 	}
+	return 0;
+}
+
+/*
+ * The burst form: one probe for @n frames with ids @first_id.. and @bytes
+ * of payload in all. Per-frame probes inside the burst loop cost the
+ * untraced data path measurably (docs/trace.md); one per burst does not.
+ */
+SEC("usdt")
+int BPF_USDT(zc_send_burst, long chan, long n, long first_id, long bytes)
+{
+	__u64 now = bpf_ktime_get_ns();
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 c = (__u32)chan & 0xffff, i, cnt = (__u32)n;
+	struct zt_chan_val *v = chan_row(c);
+
+	if (v) {
+		__sync_fetch_and_add(&v->tx_msgs, (__u64)cnt);
+		__sync_fetch_and_add(&v->tx_bytes, (__u64)bytes);
+	}
+	if (!want_hist || cnt == 0)
+		return 0;
+	for (i = 0; i < ZT_BURST_MAX && i < cnt; i++)
+		sent_one(c, (__u32)first_id + i, tid, now);
+	remember_sender(c, tid);
+	reserve_to_send(c, tid, now);
 	return 0;
 }
 
@@ -228,25 +270,51 @@ static __always_inline int match_send(__u32 chan, __u32 msg_id, __u32 tid,
 	return 0;
 }
 
+/* One frame @msg_id received on @chan: its send->recv latency. */
+static __always_inline void received_one(__u32 chan, __u32 msg_id, __u32 tid,
+					 __u64 now, struct zt_chan_val *v)
+{
+	__u64 sent;
+
+	if (match_send(chan, msg_id & 0xffff, tid, &sent) && now >= sent)
+		hist_add(ZT_H_SEND_RECV, chan, now - sent);
+	else if (v)
+		__sync_fetch_and_add(&v->unmatched, 1);
+}
+
 SEC("usdt")
 int BPF_USDT(zc_recv, long chan, long len, long msg_id)
 {
 	__u32 c = (__u32)chan & 0xffff;
 	struct zt_chan_val *v = chan_row(c);
-	__u64 now, sent;
 
 	if (v) {
 		__sync_fetch_and_add(&v->rx_msgs, 1);
 		__sync_fetch_and_add(&v->rx_bytes, (__u64)(__u32)len);
 	}
+	if (want_hist)
+		received_one(c, (__u32)msg_id, (__u32)bpf_get_current_pid_tgid(),
+			     bpf_ktime_get_ns(), v);
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(zc_recv_burst, long chan, long n, long first_id, long bytes)
+{
+	__u32 c = (__u32)chan & 0xffff, i, cnt = (__u32)n, tid;
+	struct zt_chan_val *v = chan_row(c);
+	__u64 now;
+
+	if (v) {
+		__sync_fetch_and_add(&v->rx_msgs, (__u64)cnt);
+		__sync_fetch_and_add(&v->rx_bytes, (__u64)bytes);
+	}
 	if (!want_hist)
 		return 0;
+	tid = (__u32)bpf_get_current_pid_tgid();
 	now = bpf_ktime_get_ns();
-	if (match_send(c, (__u32)msg_id & 0xffff,
-		       (__u32)bpf_get_current_pid_tgid(), &sent) && now >= sent)
-		hist_add(ZT_H_SEND_RECV, c, now - sent);
-	else if (v)
-		__sync_fetch_and_add(&v->unmatched, 1);
+	for (i = 0; i < ZT_BURST_MAX && i < cnt; i++)
+		received_one(c, (__u32)first_id + i, tid, now, v);
 	return 0;
 }
 

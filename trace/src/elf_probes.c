@@ -23,6 +23,8 @@ const char *const zt_probe_names[ZT_P_COUNT] = {
 	[ZT_P_RESERVE] = "reserve",
 	[ZT_P_KICK] = "kick",
 	[ZT_P_WAKE] = "wake",
+	[ZT_P_SEND_BURST] = "send_burst",
+	[ZT_P_RECV_BURST] = "recv_burst",
 };
 
 #define NT_STAPSDT 3

@@ -12,6 +12,8 @@ enum zt_probe {
 	ZT_P_RESERVE,
 	ZT_P_KICK,
 	ZT_P_WAKE,
+	ZT_P_SEND_BURST,
+	ZT_P_RECV_BURST,
 	ZT_P_COUNT
 };
 

@@ -14,6 +14,9 @@ Scenarios (--scenario):
              libzc.so, stopped with SIGINT.
   loopback   probe_overhead (both sides of a channel in one thread):
              send->recv matching when sender and receiver are one thread.
+  emitter    probe_emitter fires the probes with hand-picked arguments: ids
+             wrapping at 65536, both directions of a channel on the same id,
+             the burst forms, reserve->send, a receive never sent.
   errors     the one-sentence errors: target without probes, no such
              process, not root.
 
@@ -268,6 +271,59 @@ def scenario_loopback(a):
     finish()
 
 
+def scenario_emitter(a):
+    preflight(a.tracer, True)
+    emitter = subprocess.Popen([a.emitter], stdout=subprocess.PIPE, text=True)
+    try:
+        pid = int(read_line(emitter, time.monotonic() + 30, "ready").split()[1])
+        tracer, lines = start_tracer(a.tracer, ["-p", str(pid), "-H"])
+        os.kill(pid, signal.SIGUSR1)
+        emitter.communicate(timeout=60)
+    except Exception:
+        emitter.kill()
+        raise
+    check(emitter.returncode == 0, "the emitter ran")
+    lines, err = collect(tracer, lines, 15)
+    check(tracer.returncode == 0, f"zc-trace exits with its target {err.strip()}")
+    total = rows_by(lines, "total")[0]
+    want = {  # chan: expected counters (the rest 0)
+        1: dict(tx_msgs=16, tx_bytes=160, rx_msgs=16, rx_bytes=160,
+                releases=16, kicks=2),
+        2: dict(tx_msgs=2, tx_bytes=2, rx_msgs=2, rx_bytes=2),
+        3: dict(tx_msgs=5, tx_bytes=500, rx_msgs=5, rx_bytes=500),
+        4: dict(tx_msgs=1, tx_bytes=1, rx_msgs=1, rx_bytes=1, reserves=1),
+        5: dict(full=3),
+        6: dict(rx_msgs=1, rx_bytes=1, unmatched=1),
+    }
+    fields = ("tx_msgs", "tx_bytes", "rx_msgs", "rx_bytes", "releases",
+              "kicks", "full", "reserves", "wakes", "unmatched")
+    for chan, exp in want.items():
+        row = total_row(total, pid, chan) or {}
+        got = {f: row.get(f, 0) for f in fields}
+        full = {f: exp.get(f, 0) for f in fields}
+        check(got == full, f"chan {chan} counters {got}")
+    hists = {(x["kind"], x["chan"]): x for x in total.get("hists", [])}
+
+    def count(kind, chan):
+        h = hists.get((kind, chan))
+        return h["count"] if h else 0
+    check(count("send_recv", 1) == 16, "16 frames matched across the id wrap")
+    check(count("send_recv", 3) == 5, "a burst of 5 matched across the wrap")
+    check(count("send_recv", 4) == 1 and count("reserve_send", 4) == 1,
+          "reserve->send sampled once")
+    # chan 2: frames ~80 ms and ~180 ms old (see probe_emitter.c); a
+    # thread matching its own send would see ~0 and ~260 ms instead.
+    b2 = hists.get(("send_recv", 2), {"buckets": []})["buckets"]
+    by_lo = {b["lo_ns"]: b["count"] for b in b2}
+    check(count("send_recv", 2) == 2 and by_lo.get(1 << 26) == 1 and
+          by_lo.get(1 << 27) == 1,
+          f"same id both ways: each recv matched the other thread's send {b2}")
+    rs = hists.get(("reserve_send", 4), {"buckets": []})["buckets"]
+    check(all(b["lo_ns"] >= 1 << 22 for b in rs),
+          f"reserve->send spans the 5 ms between them {rs}")
+    finish()
+
+
 def scenario_errors(a):
     preflight(a.tracer, False)
     sleeper = subprocess.Popen(["sleep", "30"])
@@ -309,14 +365,16 @@ def scenario_errors(a):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--scenario", required=True,
-                   choices=["stream", "write", "loopback", "errors"])
+                   choices=["stream", "write", "loopback", "emitter", "errors"])
     p.add_argument("--tracer", required=True)
     p.add_argument("--stream")
     p.add_argument("--bench")
+    p.add_argument("--emitter")
     p.add_argument("--lib")
     a = p.parse_args()
     {"stream": scenario_stream, "write": scenario_write,
-     "loopback": scenario_loopback, "errors": scenario_errors}[a.scenario](a)
+     "loopback": scenario_loopback, "emitter": scenario_emitter,
+     "errors": scenario_errors}[a.scenario](a)
 
 
 if __name__ == "__main__":

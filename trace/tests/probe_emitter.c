@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+/*
+ * probe_emitter - fire zc's USDT probes with arguments chosen by hand, so
+ * the tracer's matching logic is checked on cases a real stream rarely
+ * produces on cue: message ids wrapping at 65536, the two directions of a
+ * channel using the same id at once, the burst probe forms, reserve->send,
+ * and a receive whose send was never seen.
+ *
+ * Two threads (A: main, B) take turns through pthread barriers. It prints
+ * "ready PID" and waits for SIGUSR1 before the first probe. The expected
+ * counts are listed in trace_check.py (scenario "emitter").
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/sdt.h>
+#include <time.h>
+#include <unistd.h>
+
+static pthread_barrier_t turn;
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts))
+		;
+}
+
+/* The first id of the wrapping run: 6 ids before 65536, 10 after. */
+#define WRAP_FIRST	65530U
+#define WRAP_FRAMES	16U
+/*
+ * Channel 2, id 7 both ways: A sends, waits SLOW_MS, B sends and at once
+ * receives (A's frame: ~SLOW_MS old), then A waits SLOWER_MS and receives
+ * (B's frame: ~SLOWER_MS old). Matching a thread's own send instead would
+ * give ~0 and ~SLOW_MS + SLOWER_MS: other log2 buckets.
+ */
+#define SLOW_MS		80
+#define SLOWER_MS	180
+
+static void *thread_b(void *arg)
+{
+	unsigned int i;
+
+	(void)arg;
+	pthread_barrier_wait(&turn);		/* 1: A sent chan 1 */
+	for (i = 0; i < WRAP_FRAMES; i++)
+		DTRACE_PROBE3(zc, recv, 1, 10, (WRAP_FIRST + i) & 0xffff);
+	DTRACE_PROBE2(zc, release, 1, WRAP_FRAMES);
+
+	pthread_barrier_wait(&turn);		/* 2: A sent chan 2 id 7, slept */
+	DTRACE_PROBE3(zc, send, 2, 1, 7);
+	DTRACE_PROBE3(zc, recv, 2, 1, 7);	/* A's */
+	pthread_barrier_wait(&turn);		/* 3: A receives ours */
+
+	pthread_barrier_wait(&turn);		/* 4: A sent a burst on chan 3 */
+	DTRACE_PROBE4(zc, recv_burst, 3, 5, 65534, 500);
+
+	pthread_barrier_wait(&turn);		/* 5: A reserved and sent chan 4 */
+	DTRACE_PROBE3(zc, recv, 4, 1, 0);
+	DTRACE_PROBE3(zc, recv, 6, 1, 42);	/* never sent */
+	return NULL;
+}
+
+static volatile sig_atomic_t go;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	go = 1;
+}
+
+int main(void)
+{
+	pthread_t b;
+	unsigned int i;
+	int waited;
+
+	signal(SIGUSR1, on_usr1);
+	printf("ready %d\n", (int)getpid());
+	fflush(stdout);
+	for (waited = 0; !go && waited < 6000; waited++)
+		sleep_ms(10);
+	if (!go) {
+		fprintf(stderr, "probe_emitter: no SIGUSR1 within 60 s\n");
+		return 1;
+	}
+	pthread_barrier_init(&turn, NULL, 2);
+	if (pthread_create(&b, NULL, thread_b, NULL))
+		return 1;
+
+	for (i = 0; i < WRAP_FRAMES; i++)
+		DTRACE_PROBE3(zc, send, 1, 10, (WRAP_FIRST + i) & 0xffff);
+	DTRACE_PROBE1(zc, kick, 1);
+	DTRACE_PROBE1(zc, kick, 1);
+	pthread_barrier_wait(&turn);		/* 1 */
+
+	DTRACE_PROBE3(zc, send, 2, 1, 7);
+	sleep_ms(SLOW_MS);
+	pthread_barrier_wait(&turn);		/* 2 */
+	pthread_barrier_wait(&turn);		/* 3 */
+	sleep_ms(SLOWER_MS);
+	DTRACE_PROBE3(zc, recv, 2, 1, 7);	/* B's */
+
+	DTRACE_PROBE4(zc, send_burst, 3, 5, 65534, 500);
+	pthread_barrier_wait(&turn);		/* 4 */
+
+	DTRACE_PROBE2(zc, reserve, 4, 1);
+	sleep_ms(5);
+	DTRACE_PROBE3(zc, send, 4, 1, 0);
+	for (i = 0; i < 3; i++)
+		DTRACE_PROBE1(zc, full, 5);
+	pthread_barrier_wait(&turn);		/* 5 */
+
+	pthread_join(b, NULL);
+	pthread_barrier_destroy(&turn);
+	printf("done\n");
+	return 0;
+}
