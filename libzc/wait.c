@@ -60,7 +60,7 @@ static void ring_doorbell(zc_region *r)
 		/* SQ full: fall back to a direct write rather than lose the kick. */
 	}
 	if (write(r->kick_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		r->peer_gone = 1;
+		__atomic_store_n(&r->peer_gone, 1, __ATOMIC_RELAXED);
 }
 
 void zc__kick_always(zc_region *r)
@@ -86,18 +86,20 @@ void zc__kick(zc_channel *ch)
 	__atomic_fetch_add(&zc__self(r)->kicks, 1, __ATOMIC_RELAXED);
 }
 
+/*
+ * Any thread waiting on the region may ask; peer_gone and the time of the
+ * last check are shared between them, hence the atomics.
+ */
 int zc__peer_alive(zc_region *r)
 {
 	uint32_t st;
 
-	r->last_peer_check_ns = zc__now_ns();
-	if (r->peer_gone)
-		return 0;
-	if (!r->had_peer)
+	__atomic_store_n(&r->last_peer_check_ns, zc__now_ns(), __ATOMIC_RELAXED);
+	if (__atomic_load_n(&r->peer_gone, __ATOMIC_RELAXED) || !r->had_peer)
 		return 0;
 	st = zc_load_acquire(&zc__peer(r)->state);
 	if (st == ZC_STATE_CLOSED || !r->ops->peer_check(r)) {
-		r->peer_gone = 1;
+		__atomic_store_n(&r->peer_gone, 1, __ATOMIC_RELAXED);
 		return 0;
 	}
 	return 1;
@@ -174,9 +176,9 @@ static int sleep_on_doorbell(zc_region *r, int (*ready)(void *), void *arg,
 			pfd[n++].events = POLLIN;
 		}
 		poll(pfd, (nfds_t)n, ms);
-		ZC_PROBE1(wake, r->stats.sleeps);
 
 		pthread_mutex_lock(&r->sleep_lock);
+		ZC_PROBE1(wake, r->stats.sleeps);
 		zc__bell_drain(r);
 		r->stats.sleeps++;
 		__atomic_fetch_add(&self->wakeups, 1, __ATOMIC_RELAXED);
@@ -215,7 +217,8 @@ int zc__wait(zc_region *r, int (*ready)(void *arg), void *arg, int timeout_ms)
 				zc_cpu_relax();
 			}
 			now = zc__now_ns();
-			if (now - r->last_peer_check_ns >= PEER_CHECK_NS &&
+			if (now - __atomic_load_n(&r->last_peer_check_ns,
+						  __ATOMIC_RELAXED) >= PEER_CHECK_NS &&
 			    !zc__peer_alive(r)) {
 				rc = ready(arg);
 				return rc ? (rc < 0 ? rc : 0) : peer_error(r);
