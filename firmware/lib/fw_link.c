@@ -169,6 +169,9 @@ int zc_fw_announce(struct zc_fw *fw, struct zc_fw_chan *fc, const char *name,
 	 * before the host can see the channel open and start using them.
 	 */
 	zc_store_release(&ent->state[fw->side], ZC_CHAN_OPEN);
+	/* A host waiting in zc_channel_open() sleeps until told (Dekker again). */
+	zc_fence_full();
+	zc__kick(&fc->ch);
 	return 0;
 }
 
@@ -240,8 +243,12 @@ int zc__break(struct zc_channel *ch, int err, const char *why)
 	fw->cnt.broken++;
 	zc_fw_logf(fw, "channel %s broken (error %d): %s", ch->name, -err, why);
 	/* Tell the host we stopped serving it; the rest of the link goes on. */
-	if (fc->open)
+	if (fc->open) {
 		zc_store_release(&fw_entry(fw, fc->entry)->state[fw->side],
 				 ZC_CHAN_CLOSED);
+		/* Full fence, then wake a host asleep on it (as zc__notify). */
+		zc_fence_full();
+		zc__kick(ch);
+	}
 	return err;
 }

@@ -91,6 +91,10 @@ static void fw_scan_table(struct zc_fw *fw, const struct zc_fw_app *app)
 		fw->cnt.unknown++;
 		zc_fw_logf(fw, "host channel %s refused: no such service here", name);
 		zc_store_release(&ent->state[fw->side], ZC_CHAN_CLOSED);
+		/* Wake a host already waiting on it (full fence as zc__notify). */
+		zc_fence_full();
+		if (fw->nchans)
+			zc__kick(&fw->chans[0]->ch);
 	}
 	for (i = 0; i < fw->nchans; i++) {
 		struct zc_fw_chan *fc = fw->chans[i];

@@ -23,6 +23,44 @@ extern char **environ;
 
 static int fw_failures;
 
+/* Children still running: killed if the test dies, so it never hangs
+ * (meson waits for every holder of the test's output pipe). */
+static pid_t fw_children[16];
+
+static inline void fw_kill_children(void)
+{
+	for (unsigned i = 0; i < sizeof(fw_children) / sizeof(fw_children[0]); i++)
+		if (fw_children[i] > 0)
+			kill(fw_children[i], SIGKILL);
+}
+
+static inline void fw_track(pid_t pid, int add)
+{
+	for (unsigned i = 0; i < sizeof(fw_children) / sizeof(fw_children[0]); i++)
+		if (add ? fw_children[i] == 0 : fw_children[i] == pid) {
+			fw_children[i] = add ? pid : 0;
+			return;
+		}
+}
+
+static void fw_on_alarm(int sig)
+{
+	static const char msg[] = "FAIL: test took too long\n";
+
+	(void)sig;
+	fw_kill_children();
+	if (write(2, msg, sizeof(msg) - 1) < 0)
+		_exit(1);
+	_exit(1);
+}
+
+/* Give the whole test @seconds, then kill everything and fail. */
+static inline void fw_deadline(unsigned seconds)
+{
+	signal(SIGALRM, fw_on_alarm);
+	alarm(seconds);
+}
+
 #define CHECK(cond, ...) do {						\
 	if (!(cond)) {							\
 		fw_failures++;						\
@@ -38,6 +76,7 @@ static int fw_failures;
 		fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
 		fprintf(stderr, __VA_ARGS__);				\
 		fputc('\n', stderr);					\
+		fw_kill_children();					\
 		exit(1);						\
 	}								\
 } while (0)
@@ -82,6 +121,7 @@ static inline void fw_start(struct fw_proc *f, const char *exe,
 	argv[n] = NULL;
 	rc = posix_spawn(&f->pid, exe, NULL, NULL, argv, environ);
 	REQUIRE(rc == 0, "cannot start %s: %s", exe, strerror(rc));
+	fw_track(f->pid, 1);
 	rc = zc_wait_peer(f->r, 10000);
 	REQUIRE(rc == 0, "firmware did not attach: %s", zc_strerror(rc));
 	rc = zc_channel_open(f->r, ZC_FW_MGMT_NAME, 0x10, 10000, &f->mgmt);
@@ -142,12 +182,15 @@ static inline int fw_reap(struct fw_proc *f, int ms)
 	while (fw_now() < end) {
 		pid_t p = waitpid(f->pid, &st, WNOHANG);
 
-		if (p == f->pid)
+		if (p == f->pid) {
+			fw_track(f->pid, 0);
 			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		}
 		usleep(2000);
 	}
 	kill(f->pid, SIGKILL);
 	waitpid(f->pid, &st, 0);
+	fw_track(f->pid, 0);
 	return -1;
 }
 

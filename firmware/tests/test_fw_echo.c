@@ -140,7 +140,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s PATH-TO-zc-fw-echo\n", argv[0]);
 		return 1;
 	}
-	alarm(240);
+	fw_deadline(240);
 	run(argv[1], NULL);
 	run(argv[1], "--busy");
 	run(argv[1], "--sleep");

@@ -159,7 +159,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s PATH-TO-zc-fw-fir\n", argv[0]);
 		return 1;
 	}
-	alarm(280);
+	fw_deadline(280);
 	zc_params_default(&p);
 	p.slot_size = 1024;	/* 200 complex taps need two fragments */
 	p.slots = 16;

@@ -264,7 +264,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s ECHO FIR SOURCE\n", argv[0]);
 		return 1;
 	}
-	alarm(240);
+	fw_deadline(240);
 	echo_case(argv[1], BAD_DESC_LEN);
 	echo_case(argv[1], BAD_HDR_LEN);
 	echo_case(argv[1], WRONG_CHANNEL);

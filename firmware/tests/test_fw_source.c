@@ -78,7 +78,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s PATH-TO-zc-fw-source\n", argv[0]);
 		return 1;
 	}
-	alarm(240);
+	fw_deadline(240);
 	zc_params_default(&p);
 	p.slot_size = 2048;
 	p.slots = 16;
