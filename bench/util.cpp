@@ -508,7 +508,7 @@ void Duo::fail(const std::string &why)
 		ctl->abort.store(1);
 }
 
-void Duo::finish(uint64_t sent, uint64_t bytes_per_msg)
+void Duo::finish(uint64_t sent, uint64_t bytes_per_msg, uint64_t warm)
 {
 	int rc = peer_.join();
 
@@ -527,8 +527,8 @@ void Duo::finish(uint64_t sent, uint64_t bytes_per_msg)
 		     " messages, producer sent " + std::to_string(sent));
 		return;
 	}
-	st_.SetItemsProcessed((int64_t)sent);
-	st_.SetBytesProcessed((int64_t)(sent * bytes_per_msg));
+	st_.SetItemsProcessed((int64_t)(sent - warm));
+	st_.SetBytesProcessed((int64_t)((sent - warm) * bytes_per_msg));
 	st_.counters["stalls"] = (double)ctl->stalls.load();
 }
 

@@ -113,8 +113,9 @@ public:
 	bool wait_done();
 	// Report an error once and stop the peer.
 	void fail(const std::string &why);
-	// Join the peer, check it saw @sent messages intact, set the counters.
-	void finish(uint64_t sent, uint64_t bytes_per_msg);
+	// Join the peer, check it saw @sent messages intact, set the counters
+	// (the first @warm of them were untimed warm-up: not counted).
+	void finish(uint64_t sent, uint64_t bytes_per_msg, uint64_t warm = 0);
 	Control *ctl;
 
 private:
@@ -187,6 +188,9 @@ private:
 // the whole histogram to --hist-out when given.
 void report_latency(benchmark::State &st, const Histogram &h,
 		    const std::string &name);
+
+// Untimed round trips before a latency loop.
+constexpr int kWarmTrips = 64;
 
 // Registration entry points, one per source file.
 void register_limits();
