@@ -145,7 +145,7 @@ static int stream(const struct bench_opts *o, make_pair_fn make,
 		return rc;
 	}
 	p.rfd = fds[0];
-	if (pthread_create(&tid, NULL, sink_thread, &p)) {
+	if (start_thread(&tid, sink_thread, &p, o->pin ? 1 : -1)) {
 		close(fds[0]);
 		close(fds[1]);
 		free(buf);
@@ -203,7 +203,7 @@ static int ping_pong(const struct bench_opts *o, make_pair_fn make,
 	}
 	p.rfd = to_peer[0];
 	p.wfd = from_peer[1];
-	if (pthread_create(&tid, NULL, echo_thread, &p)) {
+	if (start_thread(&tid, echo_thread, &p, o->pin ? 1 : -1)) {
 		rc = -EAGAIN;
 		goto out;
 	}

@@ -102,7 +102,7 @@ static int run_spsc(const struct bench_opts *o, struct baseline_result *res)
 	if (!q)
 		return -ENOMEM;
 	memset(q, 0, sizeof(*q));
-	if (pthread_create(&tid, NULL, spsc_consumer, q)) {
+	if (start_thread(&tid, spsc_consumer, q, o->pin ? 1 : -1)) {
 		free(q);
 		return -EAGAIN;
 	}
@@ -201,7 +201,7 @@ static int run_stream(const struct bench_opts *o, uint64_t size,
 		else
 			memset(s->buf[i], 0, size);	/* no page faults in the timing */
 	}
-	if (rc == 0 && pthread_create(&tid, NULL, stream_reader, s))
+	if (rc == 0 && start_thread(&tid, stream_reader, s, o->pin ? 1 : -1))
 		rc = -EAGAIN;
 	if (rc < 0)
 		goto out;

@@ -91,3 +91,21 @@ int pin_cpu(int cpu)
 	CPU_SET(cpu, &set);
 	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
 }
+
+int start_thread(pthread_t *tid, void *(*fn)(void *), void *arg, int cpu)
+{
+	pthread_attr_t attr;
+	cpu_set_t set;
+	int rc;
+
+	if (pthread_attr_init(&attr))
+		return -ENOMEM;
+	if (cpu >= 0) {
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+	}
+	rc = pthread_create(tid, &attr, fn, arg);
+	pthread_attr_destroy(&attr);
+	return -rc;
+}

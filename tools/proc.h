@@ -7,6 +7,7 @@
 #define ZC_TOOLS_PROC_H
 
 #include <stdint.h>
+#include <pthread.h>
 #include <sys/types.h>
 
 /* CLOCK_MONOTONIC in nanoseconds. */
@@ -27,6 +28,13 @@ pid_t spawn_exe(const char *path, char *const argv[]);
  * when a signal ended it, or a negative errno.
  */
 int reap_child(pid_t pid, int timeout_ms);
+
+/*
+ * Start a thread running @fn(@arg), on CPU @cpu when @cpu >= 0 (the
+ * baselines' other side, where "zc bench --pin" puts the remote core).
+ * 0 or a negative errno.
+ */
+int start_thread(pthread_t *tid, void *(*fn)(void *), void *arg, int cpu);
 
 /* Pin the calling thread to CPU @cpu (ignored when @cpu < 0). */
 int pin_cpu(int cpu);
