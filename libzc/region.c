@@ -72,28 +72,12 @@ static void region_free(zc_region *r)
 static void format_superblock(zc_region *r)
 {
 	struct zc_superblock *sb = r->sb;
-	const struct zc_geom *g = &r->g;
 
-	sb->version_major = ZC_VERSION_MAJOR;
-	sb->version_minor = ZC_VERSION_MINOR;
-	sb->features = g->features;
-	sb->sb_size = ZC_SB_SIZE;
-	sb->region_size = g->region_size;
-	sb->slot_size = g->slot_size;
-	sb->slots = g->slots;
-	sb->ring_entries = g->ring_entries;
-	sb->channels = g->channels;
-	sb->max_msg = g->max_msg;
-	sb->chan_off = g->chan_off;
-	sb->rings_off = g->rings_off;
-	sb->ring_stride = g->ring_stride;
-	sb->pool_off = g->pool_off;
-	sb->generation = 0;
+	zc_sb_write(sb, &r->g);
 	sb->side[ZC_SIDE_HOST].state = ZC_STATE_UP;
 	sb->side[ZC_SIDE_HOST].pid = (uint32_t)getpid();
-	sb->side[ZC_SIDE_HOST].features = g->features;
-	/* Release: a peer that sees the magic sees every field above. */
-	zc_store_release(&sb->magic, ZC_MAGIC);
+	sb->side[ZC_SIDE_HOST].features = r->g.features;
+	zc_sb_publish(sb);
 }
 
 int zc_create(const char *uri, const struct zc_params *p, zc_region **out)

@@ -248,20 +248,8 @@ static int fake_host(enum sb_corruption what, int lfd)
 	CHECK(ftruncate(mem, (off_t)size) == 0);
 	sb = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, mem, 0);
 	CHECK(sb != MAP_FAILED);
-	sb->magic = ZC_MAGIC;
-	sb->version_major = ZC_VERSION_MAJOR;
-	sb->features = g.features;
-	sb->sb_size = ZC_SB_SIZE;
-	sb->region_size = g.region_size;
-	sb->slot_size = g.slot_size;
-	sb->slots = g.slots;
-	sb->ring_entries = g.ring_entries;
-	sb->channels = g.channels;
-	sb->max_msg = g.max_msg;
-	sb->chan_off = g.chan_off;
-	sb->rings_off = g.rings_off;
-	sb->ring_stride = g.ring_stride;
-	sb->pool_off = g.pool_off;
+	zc_sb_write(sb, &g);
+	zc_sb_publish(sb);
 	h.size = size;
 	switch (what) {
 	case SB_MAGIC: sb->magic ^= 1; break;

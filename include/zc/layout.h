@@ -109,6 +109,37 @@ static inline int zc_geom_compute(struct zc_geom *g, zc_u32 slot_size,
 }
 
 /*
+ * Write @g into a new region's superblock, everything but the magic: the
+ * creator stores that last, with release ordering, once the region is
+ * ready (zc_sb_publish).
+ */
+static inline void zc_sb_write(struct zc_superblock *sb, const struct zc_geom *g)
+{
+	sb->version_major = ZC_VERSION_MAJOR;
+	sb->version_minor = ZC_VERSION_MINOR;
+	sb->features = g->features;
+	sb->sb_size = ZC_SB_SIZE;
+	sb->region_size = g->region_size;
+	sb->slot_size = g->slot_size;
+	sb->slots = g->slots;
+	sb->ring_entries = g->ring_entries;
+	sb->channels = g->channels;
+	sb->max_msg = g->max_msg;
+	sb->chan_off = g->chan_off;
+	sb->rings_off = g->rings_off;
+	sb->ring_stride = g->ring_stride;
+	sb->pool_off = g->pool_off;
+	sb->generation = 0;
+}
+
+/* Make a region written with zc_sb_write() visible to a peer. */
+static inline void zc_sb_publish(struct zc_superblock *sb)
+{
+	/* Release: a peer that sees the magic sees every field before it. */
+	zc_store_release(&sb->magic, ZC_MAGIC);
+}
+
+/*
  * Validate a superblock somebody else wrote (@sb points into the shared
  * mapping of @mapped bytes) and fill the private copy @g. Each field is read
  * exactly once, then recomputed from the geometry parameters and compared,
