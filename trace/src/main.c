@@ -59,7 +59,8 @@ static void usage(FILE *f)
 	      "                       with zc probes (repeatable); exits when all PIDs have exited\n"
 	      "  -b, --binary PATH    trace every process running PATH, system-wide (repeatable)\n"
 	      "  -l, --lib PATH       the libzc.so to trace system-wide (default: the one the\n"
-	      "                       dynamic linker finds); used when no -p is given\n"
+	      "                       dynamic linker finds, or the one built beside zc-trace);\n"
+	      "                       used when no -p is given\n"
 	      "With no -p, -b or -l and no libzc.so to be found, only zc.ko is traced.\n"
 	      "  -H, --hist           log2 latency histograms: send->recv, kick->wake, reserve->send\n"
 	      "  -j, --json           one JSON object per line (machine readable)\n"
@@ -163,8 +164,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->json = 1;
 			break;
 		case 'i':
-			if (parse_secs(optarg, &o->interval))
-				return die("-i wants a positive number of seconds, not \"%s\"", optarg);
+			if (parse_secs(optarg, &o->interval) || o->interval < 0.05)
+				return die("-i wants a number of seconds, at least 0.05, not \"%s\"", optarg);
 			break;
 		case 'd':
 			if (parse_secs(optarg, &o->duration))

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -47,9 +48,38 @@ static int push(struct zt_objects *o, const char *path, pid_t pid,
 	return 1;
 }
 
+static int same_file(const char *path, unsigned long ino)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && (unsigned long)st.st_ino == ino;
+}
+
+/*
+ * A path, valid in our mount namespace, to the file @pid maps at @range
+ * with inode @ino and names @path. /proc/PID/maps prints paths relative to
+ * the reader's root where it can, so the path is tried as it is first;
+ * a process in another mount namespace (a container) names its own files,
+ * reached through /proc/PID/root; map_files always reaches the mapping
+ * itself but makes a poor name to show, so it comes last.
+ */
+static int resolve(pid_t pid, const char *range, unsigned long ino,
+		   const char *path, char *out, size_t len)
+{
+	if (same_file(path, ino)) {
+		snprintf(out, len, "%s", path);
+		return 0;
+	}
+	snprintf(out, len, "/proc/%d/root%s", (int)pid, path);
+	if (same_file(out, ino))
+		return 0;
+	snprintf(out, len, "/proc/%d/map_files/%s", (int)pid, range);
+	return same_file(out, ino) ? 0 : -ENOENT;
+}
+
 int zt_add_pid_objects(struct zt_objects *o, pid_t pid)
 {
-	char maps[64], line[PATH_MAX + 128];
+	char maps[64], line[PATH_MAX + 128], full[PATH_MAX + 64];
 	int added = 0;
 	FILE *f;
 
@@ -58,12 +88,14 @@ int zt_add_pid_objects(struct zt_objects *o, pid_t pid)
 	if (!f)
 		return errno == ENOENT ? -ESRCH : -errno;
 	while (fgets(line, sizeof(line), f)) {
-		char perms[8], *path, *nl;
+		char range[64], perms[8], *path, *nl;
+		unsigned long ino;
 		unsigned int mask;
 		int rc;
 
 		/* start-end perms offset dev inode path */
-		if (sscanf(line, "%*s %7s", perms) != 1 || !strchr(perms, 'x'))
+		if (sscanf(line, "%63s %7s %*s %*s %lu", range, perms, &ino) != 3 ||
+		    !strchr(perms, 'x') || ino == 0)
 			continue;
 		path = strchr(line, '/');
 		if (!path)
@@ -73,9 +105,11 @@ int zt_add_pid_objects(struct zt_objects *o, pid_t pid)
 			*nl = 0;
 		if (strstr(path, " (deleted)"))
 			continue;	/* replaced on disk: nothing to attach by path */
-		if (zt_elf_probes(path, &mask) < 0 || !mask)
+		if (resolve(pid, range, ino, path, full, sizeof(full)))
 			continue;
-		rc = push(o, path, pid, mask);
+		if (zt_elf_probes(full, &mask) < 0 || !mask)
+			continue;
+		rc = push(o, full, pid, mask);
 		if (rc < 0) {
 			fclose(f);
 			return rc;

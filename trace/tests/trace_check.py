@@ -17,6 +17,8 @@ Scenarios (--scenario):
   emitter    probe_emitter fires the probes with hand-picked arguments: ids
              wrapping at 65536, both directions of a channel on the same id,
              the burst forms, reserve->send, a receive never sent.
+  emitter_ns the same, the emitter run from a bind mount that exists only
+             in its own mount namespace (a container's view of its files).
   errors     the one-sentence errors: target without probes, no such
              process, not root.
 
@@ -271,9 +273,28 @@ def scenario_loopback(a):
     finish()
 
 
-def scenario_emitter(a):
+def emitter_in_mount_ns(emitter, mnt):
+    """The emitter seen through a bind mount that exists only in its own
+    mount namespace, as a containerised application's files are."""
+    import shutil
+    if not shutil.which("unshare"):
+        skip("no unshare (util-linux) to make a mount namespace")
+    probe = subprocess.run(["unshare", "--mount", "true"], capture_output=True)
+    if probe.returncode != 0:
+        skip("cannot create a mount namespace here")
+    return ["unshare", "--mount", "--propagation", "private", "--fork", "sh",
+            "-c", f'mount --bind "{os.path.dirname(os.path.abspath(emitter))}" "{mnt}"'
+            f' && exec "{mnt}/{os.path.basename(emitter)}"']
+
+
+def scenario_emitter(a, in_ns=False):
     preflight(a.tracer, True)
-    emitter = subprocess.Popen([a.emitter], stdout=subprocess.PIPE, text=True)
+    cmd = [a.emitter]
+    if in_ns:
+        import tempfile
+        mnt = tempfile.mkdtemp(prefix="zt-ns-")
+        cmd = emitter_in_mount_ns(a.emitter, mnt)
+    emitter = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     try:
         pid = int(read_line(emitter, time.monotonic() + 30, "ready").split()[1])
         tracer, lines = start_tracer(a.tracer, ["-p", str(pid), "-H"])
@@ -284,6 +305,12 @@ def scenario_emitter(a):
         raise
     check(emitter.returncode == 0, "the emitter ran")
     lines, err = collect(tracer, lines, 15)
+    if in_ns:
+        os.rmdir(mnt)
+        paths = [o["path"] for rec in lines if rec.get("type") == "attached"
+                 for o in rec["objects"]]
+        check(any(p.startswith(f"/proc/{pid}/root/") for p in paths),
+              f"found through the process's own root: {paths}")
     check(tracer.returncode == 0, f"zc-trace exits with its target {err.strip()}")
     total = rows_by(lines, "total")[0]
     want = {  # chan: expected counters (the rest 0)
@@ -365,7 +392,8 @@ def scenario_errors(a):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--scenario", required=True,
-                   choices=["stream", "write", "loopback", "emitter", "errors"])
+                   choices=["stream", "write", "loopback", "emitter",
+                            "emitter_ns", "errors"])
     p.add_argument("--tracer", required=True)
     p.add_argument("--stream")
     p.add_argument("--bench")
@@ -374,6 +402,7 @@ def main():
     a = p.parse_args()
     {"stream": scenario_stream, "write": scenario_write,
      "loopback": scenario_loopback, "emitter": scenario_emitter,
+     "emitter_ns": lambda a: scenario_emitter(a, True),
      "errors": scenario_errors}[a.scenario](a)
 
 
