@@ -441,6 +441,10 @@ int zc_fw_loopback(void (*print)(const char *line))
 	}
 	check(zc_load_relaxed(&sb->side[ZC_SIDE_REMOTE].state) == ZC_STATE_UP,
 	      "remote side UP");
+	/* The standard check value, and a split run equal to a whole one. */
+	check(zc_fw_crc32c(0, "123456789", 9) == 0xe3069283u &&
+	      zc_fw_crc32c(zc_fw_crc32c(0, "12345", 5), "6789", 4) == 0xe3069283u,
+	      "CRC32C check value");
 
 	lb_echo(&h_echo, 1000, "echo");
 	lb_echo(&h_echo2, 300, "echo.b");
