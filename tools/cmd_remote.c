@@ -240,6 +240,8 @@ static int serve(zc_region *r, const char *uri, struct service *svc, int n)
 		if (busy)
 			continue;
 		rc = zc_region_wait(r, 1000);
+		if (rc == 0)
+			continue;	/* work arrived: no system call on this path */
 		if (rc == -EPIPE || !zc_peer_alive(r)) {
 			/* The host left: take what it sent before going. */
 			for (i = 0; i < n; i++)
