@@ -11,6 +11,9 @@
  * (CO-RE), so the declaration needs only the fields used, in any order.
  * USDT arguments need only the instruction pointer of pt_regs (libbpf
  * resolves argument registers to offsets in user space).
+ *
+ * Only task_struct is relocated (zc_waking.bpf.c); zc_trace.bpf.c has no
+ * relocation at all and so loads on a kernel without BTF.
  */
 #ifndef ZC_KERNEL_TYPES_H
 #define ZC_KERNEL_TYPES_H
@@ -42,21 +45,29 @@ enum bpf_map_type {
 
 /*
  * bpf_tracing.h names registers as the kernel does (ip, not the uapi rip)
- * when it sees vmlinux.h's guard; these declarations are that subset.
+ * when it sees vmlinux.h's guard. pt_regs is declared whole, without
+ * preserve_access_index: its layout is the kernel's ABI with user space
+ * (ptrace), and a CO-RE relocation here would make every USDT program,
+ * and so the counting, need the kernel's BTF.
  */
 #define __VMLINUX_H__ 1
 
 #if defined(__TARGET_ARCH_x86)
 struct pt_regs {
-	unsigned long ip;
-} __attribute__((preserve_access_index));
+	unsigned long r15, r14, r13, r12, bp, bx, r11, r10, r9, r8;
+	unsigned long ax, cx, dx, si, di, orig_ax;
+	unsigned long ip, cs, flags, sp, ss;
+};
 #elif defined(__TARGET_ARCH_arm64)
 struct pt_regs;
 struct user_pt_regs {
+	__u64 regs[31];
+	__u64 sp;
 	__u64 pc;
-} __attribute__((preserve_access_index));
+	__u64 pstate;
+};
 #else
-#error "zc-trace: declare this architecture's pt_regs instruction pointer"
+#error "zc-trace: declare this architecture's pt_regs"
 #endif
 
 struct task_struct {

@@ -6,11 +6,13 @@
  * Everything is counted in hash maps with atomic adds: the handlers run in
  * the traced threads on any CPU, and a per-CPU map would cost a 2-core
  * machine little but make the reader's job bigger for no gain here.
+ *
+ * Nothing here reads a kernel structure, so this object loads on kernels
+ * without BTF; the one program that does (kick->wake) is zc_waking.bpf.c.
  */
 #include "zc_kernel_types.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-#include <bpf/bpf_core_read.h>
 #include <bpf/usdt.bpf.h>
 #include "zc_trace_maps.h"
 
@@ -23,8 +25,6 @@ const volatile int want_hist = 0;
 #define ZT_BURST_MAX	64
 /* Senders remembered per channel when matching a recv to its send. */
 #define ZT_SENDERS	4
-/* A kick's doorbell write wakes its sleeper within this (else: not ours). */
-#define ZT_KICK_WINDOW_NS	(10ULL * 1000 * 1000)
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -79,21 +79,7 @@ struct {
 	__type(value, __u64);
 } reserved_at SEC(".maps");
 
-/* Kicker thread -> time of its zc:kick, until its doorbell wakes a thread. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, __u64);
-} kick_pending SEC(".maps");
-
-/* Woken thread -> time of the kick that woke it, until its zc:wake. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, __u64);
-} woken_by_kick SEC(".maps");
+#include "zc_kick_maps.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -370,32 +356,6 @@ int BPF_USDT(zc_kick, long chan)
 
 		bpf_map_update_elem(&kick_pending, &tid, &now, BPF_ANY);
 	}
-	return 0;
-}
-
-/*
- * The doorbell write that follows zc:kick wakes the peer's sleeping thread
- * from the kicker's context: sched_waking runs in the waker, so the first
- * one after a kick names the thread that kick woke, whatever process or
- * region it is in. (sched_wakeup may run on the target CPU instead.)
- */
-SEC("tp_btf/sched_waking")
-int BPF_PROG(zc_sched_waking, struct task_struct *p)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u64 *t, now, kicked;
-	__u32 woken;
-
-	t = bpf_map_lookup_elem(&kick_pending, &tid);
-	if (!t)
-		return 0;
-	kicked = *t;
-	bpf_map_delete_elem(&kick_pending, &tid);
-	now = bpf_ktime_get_ns();
-	if (now - kicked > ZT_KICK_WINDOW_NS)
-		return 0;
-	woken = (__u32)BPF_CORE_READ(p, pid);
-	bpf_map_update_elem(&woken_by_kick, &woken, &kicked, BPF_ANY);
 	return 0;
 }
 

@@ -25,6 +25,7 @@
 #include "report.h"
 #include "targets.h"
 #include "zc_trace.skel.h"
+#include "zc_waking.skel.h"
 
 #define MAX_PIDS 64
 
@@ -358,6 +359,28 @@ static int run(const struct opts *o, struct zc_trace_bpf *skel, int kmod)
 	return rc;
 }
 
+/*
+ * Load the kick->wake program into the maps of the loaded @skel: the USDT
+ * side records kicks and reads wakes, this side links the two.
+ */
+static int load_waking(struct zc_trace_bpf *skel, struct zc_waking_bpf **out)
+{
+	struct zc_waking_bpf *w = zc_waking_bpf__open();
+	int rc;
+
+	if (!w)
+		return -errno;
+	*out = w;
+	rc = bpf_map__reuse_fd(w->maps.kick_pending,
+			       bpf_map__fd(skel->maps.kick_pending));
+	if (!rc)
+		rc = bpf_map__reuse_fd(w->maps.woken_by_kick,
+				       bpf_map__fd(skel->maps.woken_by_kick));
+	if (!rc)
+		rc = zc_waking_bpf__load(w);
+	return rc;
+}
+
 static int load_error(int err)
 {
 	if (err == -EPERM || err == -EACCES)
@@ -371,6 +394,7 @@ int main(int argc, char **argv)
 	struct zt_objects objs = { 0 };
 	struct zt_links links = { 0 };
 	struct zc_trace_bpf *skel = NULL;
+	struct zc_waking_bpf *waking = NULL;
 	struct sigaction sa;
 	char why[512];
 	int rc, probes, kmod = 0;
@@ -406,7 +430,6 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	skel->rodata->want_hist = o.hist;
-	bpf_program__set_autoload(skel->progs.zc_sched_waking, o.hist);
 	bpf_program__set_autoload(skel->progs.zc_tp_kick, kmod);
 	bpf_program__set_autoload(skel->progs.zc_tp_doorbell, kmod);
 	bpf_program__set_autoload(skel->progs.zc_tp_bind, kmod);
@@ -417,12 +440,19 @@ int main(int argc, char **argv)
 		rc = load_error(rc);
 		goto out;
 	}
+	if (o.hist) {
+		rc = load_waking(skel, &waking);
+		if (rc) {
+			rc = load_error(rc);
+			goto out;
+		}
+	}
 
 	rc = 1;
 	probes = zt_attach_usdt(skel, &objs, &links);
 	if (probes < 0)
 		goto out;
-	if (o.hist && zt_attach_auto(skel->progs.zc_sched_waking, &links)) {
+	if (o.hist && zt_attach_auto(waking->progs.zc_sched_waking, &links)) {
 		die("cannot attach to sched_waking (needed for kick->wake): %s",
 		    strerror(errno));
 		goto out;
@@ -447,6 +477,7 @@ int main(int argc, char **argv)
 	rc = run(&o, skel, kmod);
 out:
 	zt_links_destroy(&links);
+	zc_waking_bpf__destroy(waking);
 	zc_trace_bpf__destroy(skel);
 	zt_objects_free(&objs);
 	return rc;

@@ -73,6 +73,6 @@ int zt_check_btf(char *why, size_t len)
 {
 	if (access("/sys/kernel/btf/vmlinux", R_OK) == 0)
 		return 0;
-	snprintf(why, len, "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing: CONFIG_DEBUG_INFO_BTF), which the latency histograms need; run without -H for counts only");
+	snprintf(why, len, "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing: CONFIG_DEBUG_INFO_BTF), which the kick->wake histogram needs; run without -H for counts only");
 	return -1;
 }

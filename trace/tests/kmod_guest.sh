@@ -52,12 +52,14 @@ if [ ! -f "$VMLINUZ" ]; then
 fi
 [ -f "$VMLINUZ" ] || fail "no guest kernel image"
 
-# zc.ko for the guest kernel.
+# zc.ko for the guest kernel, from a DKMS-shaped copy of the sources (the
+# shape kmod/Kbuild expects outside the tree, as the kmod harness builds it).
 MOD=$WORK/mod
 rm -rf "$MOD"
-mkdir -p "$MOD/uapi"
+mkdir -p "$MOD/uapi" "$MOD/include"
 cp "$ROOT"/kmod/*.c "$ROOT"/kmod/*.h "$ROOT"/kmod/Kbuild "$MOD"/
 cp "$ROOT"/include/uapi/zc_kmod.h "$MOD"/uapi/
+cp -r "$ROOT"/include/zc "$MOD"/include/
 make -s -C "$KDIR" M="$MOD" modules >"$WORK/kbuild.log" 2>&1 ||
 	{ tail -20 "$WORK/kbuild.log"; fail "zc.ko does not build"; }
 
@@ -68,7 +70,7 @@ mkdir -p "$RD"/{bin,dev,proc,sys,tmp,mod}
 gcc -static -O2 -D_GNU_SOURCE -I"$SKEL" -I"$ROOT/trace/src" \
 	-o "$RD/bin/zc-trace" "$ROOT"/trace/src/*.c -lbpf -lelf -lz \
 	2>"$WORK/static.log" || { cat "$WORK/static.log"; fail "static zc-trace"; }
-gcc -static -O2 -pthread -I"$ROOT/include/uapi" -I"$ROOT/kmod/tests" \
+gcc -static -O2 -pthread -I"$ROOT/include/uapi" -I"$ROOT/include" -I"$ROOT/kmod/tests" \
 	-o "$RD/bin/zc_pingpong" "$ROOT/kmod/tests/zc_pingpong.c" -luring ||
 	fail "static zc_pingpong"
 cp /bin/busybox "$RD/bin/busybox"

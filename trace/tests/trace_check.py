@@ -19,6 +19,8 @@ Scenarios (--scenario):
              the burst forms, reserve->send, a receive never sent.
   emitter_ns the same, the emitter run from a bind mount that exists only
              in its own mount namespace (a container's view of its files).
+  nobtf      the emitter traced by a zc-trace that sees no kernel BTF: -H is
+             refused in one sentence, the counts still work.
   errors     the one-sentence errors: target without probes, no such
              process, not root.
 
@@ -82,8 +84,18 @@ def read_line(proc, deadline, what):
         return line
 
 
-def start_tracer(tracer, args):
-    proc = subprocess.Popen([tracer, "-j"] + args, stdout=subprocess.PIPE,
+def hide_btf(cmd):
+    """cmd run where /sys/kernel/btf is empty: a kernel without BTF."""
+    import shlex
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+            "mount -t tmpfs none /sys/kernel/btf && exec " + shlex.join(cmd)]
+
+
+def start_tracer(tracer, args, no_btf=False):
+    cmd = [tracer, "-j"] + args
+    if no_btf:
+        cmd = hide_btf(cmd)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 30
     lines = []
@@ -287,8 +299,18 @@ def emitter_in_mount_ns(emitter, mnt):
             f' && exec "{mnt}/{os.path.basename(emitter)}"']
 
 
-def scenario_emitter(a, in_ns=False):
-    preflight(a.tracer, True)
+def scenario_emitter(a, in_ns=False, no_btf=False):
+    preflight(a.tracer, not no_btf)
+    if no_btf:
+        import shutil
+        if not shutil.which("unshare") or subprocess.run(
+                ["unshare", "--mount", "true"], capture_output=True).returncode:
+            skip("cannot create a mount namespace to hide the kernel's BTF")
+        r = subprocess.run(hide_btf([a.tracer, "--check", "-H"]),
+                           capture_output=True, text=True, timeout=30)
+        check(r.returncode == 1 and "has no BTF" in r.stderr and
+              "without -H" in r.stderr,
+              f"no BTF: -H refused in one sentence ({r.stderr.strip()})")
     cmd = [a.emitter]
     if in_ns:
         import tempfile
@@ -297,7 +319,8 @@ def scenario_emitter(a, in_ns=False):
     emitter = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     try:
         pid = int(read_line(emitter, time.monotonic() + 30, "ready").split()[1])
-        tracer, lines = start_tracer(a.tracer, ["-p", str(pid), "-H"])
+        tracer, lines = start_tracer(
+            a.tracer, ["-p", str(pid)] + ([] if no_btf else ["-H"]), no_btf)
         os.kill(pid, signal.SIGUSR1)
         emitter.communicate(timeout=60)
     except Exception:
@@ -322,6 +345,8 @@ def scenario_emitter(a, in_ns=False):
         5: dict(full=3),
         6: dict(rx_msgs=1, rx_bytes=1, unmatched=1),
     }
+    if no_btf:  # counts only: nothing is matched, so nothing is unmatched
+        del want[6]["unmatched"]
     fields = ("tx_msgs", "tx_bytes", "rx_msgs", "rx_bytes", "releases",
               "kicks", "full", "reserves", "wakes", "unmatched")
     for chan, exp in want.items():
@@ -329,6 +354,9 @@ def scenario_emitter(a, in_ns=False):
         got = {f: row.get(f, 0) for f in fields}
         full = {f: exp.get(f, 0) for f in fields}
         check(got == full, f"chan {chan} counters {got}")
+    if no_btf:
+        check("hists" not in total, "no histograms without -H")
+        finish()
     hists = {(x["kind"], x["chan"]): x for x in total.get("hists", [])}
 
     def count(kind, chan):
@@ -393,7 +421,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--scenario", required=True,
                    choices=["stream", "write", "loopback", "emitter",
-                            "emitter_ns", "errors"])
+                            "emitter_ns", "nobtf", "errors"])
     p.add_argument("--tracer", required=True)
     p.add_argument("--stream")
     p.add_argument("--bench")
@@ -402,7 +430,8 @@ def main():
     a = p.parse_args()
     {"stream": scenario_stream, "write": scenario_write,
      "loopback": scenario_loopback, "emitter": scenario_emitter,
-     "emitter_ns": lambda a: scenario_emitter(a, True),
+     "emitter_ns": lambda a: scenario_emitter(a, in_ns=True),
+     "nobtf": lambda a: scenario_emitter(a, no_btf=True),
      "errors": scenario_errors}[a.scenario](a)
 
 
