@@ -20,6 +20,7 @@
 #define ZC_NR_ROLES	3	/* index 0 (ZC_ROLE_NONE) unused */
 
 struct zc_link;
+struct zc_region;	/* the kernel host of a link (zc_rpmsg.c) */
 
 /*
  * A mailbox backend moves doorbells between the two ends of a link.
@@ -71,6 +72,7 @@ struct zc_link {
 	char name[16];
 	struct miscdevice misc;
 	const struct zc_mbox_ops *ops;
+	struct zc_region *khost;	/* set: the kernel is this link's host */
 
 	/* The pool: contiguous pages when possible, else vmalloc. */
 	void *pool;
@@ -99,5 +101,12 @@ static inline u32 zc_peer_role(u32 role)
 }
 
 void zc_link_doorbell(struct zc_link *link, u32 to);
+
+/* zc_rpmsg.c: the kernel as host, with /dev/zcN-rpmsgM endpoints. */
+int zc_khost_create(struct zc_link *link, unsigned int nr_ept);
+void zc_khost_destroy(struct zc_link *link);
+void zc_khost_accept(struct zc_region *kh);
+void zc_khost_peer_lost(struct zc_region *kh);
+void zc_khost_doorbell(struct zc_region *kh);
 
 #endif /* _ZC_INTERNAL_H */

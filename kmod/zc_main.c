@@ -49,6 +49,15 @@ static unsigned int slot_size = 2048;
 module_param(slot_size, uint, 0444);
 MODULE_PARM_DESC(slot_size, "Slot bytes: power of two, 64-65536 (default 2048)");
 
+static int rpmsg_link = -1;
+module_param(rpmsg_link, int, 0444);
+MODULE_PARM_DESC(rpmsg_link,
+		 "Link the kernel hosts, with /dev/zcN-rpmsgM read/write endpoints (-1: none)");
+
+static unsigned int rpmsg_chans = 1;
+module_param(rpmsg_chans, uint, 0444);
+MODULE_PARM_DESC(rpmsg_chans, "Endpoints on the rpmsg link (1-8, default 1)");
+
 static bool contig = true;
 module_param(contig, bool, 0444);
 MODULE_PARM_DESC(contig,
@@ -90,6 +99,13 @@ void zc_link_doorbell(struct zc_link *link, u32 to)
 
 	if (WARN_ON_ONCE(to != ZC_ROLE_HOST && to != ZC_ROLE_REMOTE))
 		return;
+
+	if (to == ZC_ROLE_HOST && link->khost) {
+		zc_khost_doorbell(link->khost);
+		atomic64_inc(&link->doorbells[to]);
+		trace_zc_doorbell(link->id, to, true);
+		return;
+	}
 
 	spin_lock_irqsave(&link->lock, flags);
 	f = link->end[to];
@@ -194,7 +210,9 @@ static void zc_unbind(struct zc_file *f)
 	}
 	spin_unlock_irqrestore(&link->lock, flags);
 	wake_up_interruptible_poll(&link->poll_wq, EPOLLHUP | EPOLLPRI);
-	trace_zc_unbind(link->id, f->role, peer);
+	trace_zc_unbind(link->id, f->role, peer || link->khost);
+	if (f->role == ZC_ROLE_REMOTE && link->khost)
+		zc_khost_peer_lost(link->khost);
 
 	/* No kick wakeup runs after this returns ... */
 	eventfd_ctx_remove_wait_queue(f->kick, &f->kick_wait, &cnt);
@@ -262,7 +280,8 @@ static int zc_bind(struct zc_file *f, void __user *argp)
 		goto out_unlock;
 	}
 	/* end[] only changes under bind_mutex: this check stays true */
-	if (READ_ONCE(link->end[b.role])) {
+	if (READ_ONCE(link->end[b.role]) ||
+	    (b.role == ZC_ROLE_HOST && link->khost)) {
 		ret = -EBUSY;
 		goto out_unlock;
 	}
@@ -303,7 +322,7 @@ static int zc_bind(struct zc_file *f, void __user *argp)
 	f->peer_events = 0;
 	f->peer_events_seen = 0;
 	peer = link->end[zc_peer_role(b.role)];
-	f->peer_state = peer ? ZC_PEER_UP : ZC_PEER_NONE;
+	f->peer_state = peer || link->khost ? ZC_PEER_UP : ZC_PEER_NONE;
 	if (peer) {
 		peer->peer_state = ZC_PEER_UP;
 		peer->peer_events++;
@@ -327,6 +346,8 @@ static int zc_bind(struct zc_file *f, void __user *argp)
 	}
 	fput(kick_file);
 
+	if (b.role == ZC_ROLE_REMOTE && link->khost)
+		zc_khost_accept(link->khost);
 	trace_zc_bind(link->id, b.role, task_tgid_nr(current));
 	mutex_unlock(&link->bind_mutex);
 	return 0;
@@ -365,6 +386,10 @@ static int zc_get_info(struct zc_file *f, void __user *argp)
 	}
 	if (link->ops->caps & ZC_MBOX_CAP_SW_REMOTE)
 		info.flags |= ZC_INFO_F_SW_MAILBOX;
+	if (link->khost) {
+		info.flags |= ZC_INFO_F_KERNEL_HOST;
+		info.roles_bound |= 1U << ZC_ROLE_HOST;
+	}
 
 	spin_lock_irqsave(&link->lock, flags);
 	if (link->end[ZC_ROLE_HOST])
@@ -648,6 +673,13 @@ static int zc_link_init(struct zc_link *link, u32 id)
 		return ret;
 
 	snprintf(link->name, sizeof(link->name), "zc%u", id);
+	if ((int)id == rpmsg_link) {
+		ret = zc_khost_create(link, rpmsg_chans);
+		if (ret) {
+			zc_pool_free(link);
+			return ret;
+		}
+	}
 	link->misc.minor = MISC_DYNAMIC_MINOR;
 	link->misc.name = link->name;
 	link->misc.fops = &zc_fops;
@@ -655,6 +687,7 @@ static int zc_link_init(struct zc_link *link, u32 id)
 	link->misc.mode = 0600;
 	ret = misc_register(&link->misc);
 	if (ret) {
+		zc_khost_destroy(link);
 		zc_pool_free(link);
 		return ret;
 	}
@@ -668,6 +701,7 @@ static int zc_link_init(struct zc_link *link, u32 id)
 static void zc_link_exit(struct zc_link *link)
 {
 	misc_deregister(&link->misc);
+	zc_khost_destroy(link);
 	zc_pool_free(link);
 	mutex_destroy(&link->bind_mutex);
 }
@@ -682,6 +716,12 @@ static int zc_check_params(void)
 	    !is_power_of_2(slot_size)) {
 		pr_err("slot_size=%u: must be a power of two, %d-%d\n",
 		       slot_size, ZC_MIN_SLOT, ZC_MAX_SLOT);
+		return -EINVAL;
+	}
+	if (rpmsg_link < -1 || rpmsg_link >= (int)links ||
+	    rpmsg_chans < 1 || rpmsg_chans > 8) {
+		pr_err("rpmsg_link=%d rpmsg_chans=%u: need -1..links-1 and 1-8\n",
+		       rpmsg_link, rpmsg_chans);
 		return -EINVAL;
 	}
 	if (!pool_size || pool_size > ZC_MAX_POOL ||

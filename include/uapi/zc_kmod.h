@@ -28,6 +28,7 @@
 #define ZC_INFO_F_CONTIG	(1U << 0) /* pool is physically contiguous */
 #define ZC_INFO_F_PHYS_VALID	(1U << 1) /* phys_base is filled in */
 #define ZC_INFO_F_SW_MAILBOX	(1U << 2) /* remote role is a second opener */
+#define ZC_INFO_F_KERNEL_HOST	(1U << 3) /* the kernel is the host (rpmsg_link) */
 
 /* zc_kmod_info.roles_bound: one bit per role, (1 << ZC_ROLE_x) */
 

@@ -58,6 +58,11 @@ run_test lstream_shm zc_lstream shm:lstream 100000
 run_test libzc_frag zc_libzc.sh test_frag
 run_test libzc_kicks zc_libzc.sh test_kicks
 run_test libzc_peer zc_libzc.sh test_peer
+# The /dev/rpmsgX way: link 1 hosted by the kernel, two endpoints, echoed
+# by a libzc remote.
+run_test rpmsg_load zc_load.sh reload links=2 rpmsg_link=1 rpmsg_chans=2 pool_size=4194304 slot_size=4096
+run_test rpmsg zc_rpmsg 1
+run_test rpmsg_example zc_rpmsg_example.sh
 run_test rmmod zc_load.sh unload
 
 echo "ZC-DMESG-BEGIN"

@@ -79,6 +79,8 @@ rm -rf "$MOD"
 mkdir -p "$MOD/uapi"
 cp "$KMOD"/*.c "$KMOD"/*.h "$KMOD"/Kbuild "$MOD"/
 cp "$ROOT"/include/uapi/zc_kmod.h "$MOD"/uapi/
+mkdir -p "$MOD/include"
+cp -r "$ROOT"/include/zc "$MOD"/include/
 make -s -C "$KDIR" M="$MOD" modules >"$BUILD/kbuild.log" 2>&1 ||
 	{ cat "$BUILD/kbuild.log" >&2; die "module build"; }
 if grep -E 'warning:|error:' "$BUILD/kbuild.log" >&2; then

@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The /dev/rpmsgX way: with rpmsg_link=N the kernel hosts link N's region
+ * itself and gives each of its channels a character device,
+ * /dev/zcN-rpmsgM, where one write() sends one message and one read()
+ * returns one, copying as rpmsg_char does. The region format and the data
+ * path are the shared freestanding code in include/zc/ (the same code
+ * libzc and the firmware run), so a remote attaches to /dev/zcN in the
+ * remote role exactly as it would to a userspace host, and opens the
+ * channels "rpmsg0", "rpmsg1", ... by name.
+ *
+ * A message is at most one slot (slot_size - 16 bytes). Fragmented
+ * messages from the remote are not reassembled here: each such frame fails
+ * a read() with -EMSGSIZE and is discarded, never silently.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "zc/dataplane.h"
+#include "zc_internal.h"
+
+#define ZC_EPT_SLOTS		64
+#define ZC_EPT_ADDR_BASE	0x400
+
+struct zc_ept;
+
+/* The kernel as the host of one link (the opaque type of ch->region). */
+struct zc_region {
+	struct zc_link *link;
+	struct zc_geom g;
+	u8 *base;
+	struct zc_superblock *sb;
+	unsigned int nr_ept;
+	bool had_peer;
+	bool peer_lost;
+	u32 generation;
+	atomic64_t bell_seq;		/* doorbells from the remote */
+	wait_queue_head_t wq;		/* readers, writers, pollers */
+	struct zc_ept *ept;
+};
+
+struct zc_ept {
+	struct zc_region *kh;
+	struct zc_channel ch;
+	u8 *maps;			/* tx_owned + rx_held, 2 * slots bytes */
+	struct mutex lock;		/* ch */
+	struct zc_buf spare;		/* reserved, unsent after a faulting write */
+	bool spare_valid;
+	struct miscdevice misc;
+	char name[24];
+};
+
+static struct zc_chan_entry *zc_entry(struct zc_region *kh, u32 c)
+{
+	return (struct zc_chan_entry *)(kh->base + kh->g.chan_off) + c;
+}
+
+/* Slow paths of the shared data path (include/zc/dataplane.h). */
+void zc__kick(struct zc_channel *ch)
+{
+	struct zc_link *link = ch->region->link;
+
+	atomic64_inc(&link->kicks[ZC_ROLE_HOST]);
+	link->ops->ring(link, ZC_ROLE_HOST);
+}
+
+int zc__break(struct zc_channel *ch, int err, const char *why)
+{
+	if (!ch->broken) {
+		ch->broken = err;
+		ch->why = why;
+		pr_warn_ratelimited("%s: channel %s broken: %s\n",
+				    ch->region->link->name, ch->name, why);
+	}
+	return ch->broken;
+}
+
+/* Ask the remote for a kick before sleeping; pairs with zc__notify(). */
+static void zc_want_kick(struct zc_region *kh)
+{
+	WRITE_ONCE(kh->sb->side[ZC_SIDE_HOST].need_wakeup, 1);
+	/* Full fence: the flag is visible before we re-read the rings. */
+	smp_mb();
+}
+
+static void zc_ept_bind(struct zc_ept *e, u32 c)
+{
+	struct zc_region *kh = e->kh;
+
+	zc_chan_bind(&e->ch, kh->base, &kh->g, c, ZC_SIDE_HOST, e->maps,
+		     e->maps + kh->g.slots);
+	e->ch.region = kh;
+	e->ch.src = ZC_EPT_ADDR_BASE + c;
+	e->ch.dst = 0;
+	e->spare_valid = false;
+}
+
+/* Called with link->bind_mutex held, when a remote binds. */
+void zc_khost_accept(struct zc_region *kh)
+{
+	struct zc_side_state *peer = &kh->sb->side[ZC_SIDE_REMOTE];
+	u32 c, half = kh->g.channels / 2;
+
+	if (kh->had_peer) {
+		/* The old peer's announcements and in-flight frames go. */
+		for (c = 0; c < kh->g.channels; c++) {
+			struct zc_chan_entry *ent = zc_entry(kh, c);
+
+			WRITE_ONCE(ent->state[ZC_SIDE_REMOTE], ZC_CHAN_FREE);
+			if (c >= half) {
+				WRITE_ONCE(ent->state[ZC_SIDE_HOST], ZC_CHAN_FREE);
+				memset(ent->name, 0, sizeof(ent->name));
+			} else {
+				ent->addr[ZC_SIDE_REMOTE] = 0;
+			}
+		}
+		for (c = 0; c < kh->nr_ept; c++) {
+			struct zc_ept *e = &kh->ept[c];
+
+			mutex_lock(&e->lock);
+			zc_chan_reset(kh->base, &kh->g, c);
+			zc_ept_bind(e, c);
+			mutex_unlock(&e->lock);
+		}
+		WRITE_ONCE(peer->need_wakeup, 0);
+		WRITE_ONCE(peer->pid, 0);
+		/* Release: the resets above are visible before ABSENT is. */
+		smp_store_release(&peer->state, ZC_STATE_ABSENT);
+		kh->generation++;
+		smp_store_release(&kh->sb->generation, kh->generation);
+	}
+	kh->had_peer = true;
+	WRITE_ONCE(kh->peer_lost, false);
+	/* The accept: a libzc remote completes its attach on this doorbell. */
+	zc_link_doorbell(kh->link, ZC_ROLE_REMOTE);
+	wake_up_interruptible_all(&kh->wq);
+}
+
+/* Called when the remote's file is released. */
+void zc_khost_peer_lost(struct zc_region *kh)
+{
+	WRITE_ONCE(kh->peer_lost, true);
+	wake_up_interruptible_all(&kh->wq);
+}
+
+/* A doorbell from the remote; any context. */
+void zc_khost_doorbell(struct zc_region *kh)
+{
+	atomic64_inc(&kh->bell_seq);
+	wake_up_interruptible_all(&kh->wq);
+}
+
+static int zc_ept_open(struct inode *inode, struct file *file)
+{
+	struct zc_ept *e = container_of(file->private_data, struct zc_ept,
+					misc);
+
+	file->private_data = e;
+	return nonseekable_open(inode, file);
+}
+
+static ssize_t zc_ept_read(struct file *file, char __user *ubuf, size_t len,
+			   loff_t *ppos)
+{
+	struct zc_ept *e = file->private_data;
+	struct zc_region *kh = e->kh;
+	struct zc_buf b;
+	ssize_t ret;
+	u64 seq;
+	int n;
+
+	for (;;) {
+		seq = atomic64_read(&kh->bell_seq);
+		zc_want_kick(kh);
+		if (mutex_lock_interruptible(&e->lock))
+			return -ERESTARTSYS;
+		n = zc_recv_burst(&e->ch, &b, 1);
+		if (n == 1) {
+			if (b.flags) {
+				ret = -EMSGSIZE;	/* a fragment */
+			} else {
+				ret = min_t(size_t, len, b.len);
+				if (copy_to_user(ubuf, b.data, ret))
+					ret = -EFAULT;
+			}
+			zc_release_burst(&e->ch, &b, 1);
+			mutex_unlock(&e->lock);
+			return ret;
+		}
+		mutex_unlock(&e->lock);
+		if (n < 0)
+			return n;
+		if (READ_ONCE(kh->peer_lost))
+			return -EPIPE;
+		if (file->f_flags & O_NONBLOCK)
+			return -EAGAIN;
+		if (wait_event_interruptible(kh->wq,
+					     atomic64_read(&kh->bell_seq) != seq ||
+					     READ_ONCE(kh->peer_lost)))
+			return -ERESTARTSYS;
+	}
+}
+
+static ssize_t zc_ept_write(struct file *file, const char __user *ubuf,
+			    size_t len, loff_t *ppos)
+{
+	struct zc_ept *e = file->private_data;
+	struct zc_region *kh = e->kh;
+	struct zc_buf b;
+	u64 seq;
+	int n;
+
+	if (len > kh->g.slot_size - ZC_FRAME_HDR_SIZE)
+		return -EMSGSIZE;
+	for (;;) {
+		seq = atomic64_read(&kh->bell_seq);
+		if (READ_ONCE(kh->peer_lost))
+			return -EPIPE;
+		zc_want_kick(kh);
+		if (mutex_lock_interruptible(&e->lock))
+			return -ERESTARTSYS;
+		if (e->spare_valid) {
+			b = e->spare;
+			e->spare_valid = false;
+			n = 1;
+		} else {
+			n = zc_reserve_burst(&e->ch, &b, 1);
+		}
+		if (n == 1) {
+			if (copy_from_user(b.data, ubuf, len)) {
+				/* keep the slot for the next write */
+				e->spare = b;
+				e->spare_valid = true;
+				mutex_unlock(&e->lock);
+				return -EFAULT;
+			}
+			b.len = len;
+			n = zc_send_burst(&e->ch, &b, 1);
+			mutex_unlock(&e->lock);
+			return n < 0 ? n : len;
+		}
+		mutex_unlock(&e->lock);
+		if (n < 0)
+			return n;
+		if (file->f_flags & O_NONBLOCK)
+			return -EAGAIN;
+		if (wait_event_interruptible(kh->wq,
+					     atomic64_read(&kh->bell_seq) != seq ||
+					     READ_ONCE(kh->peer_lost)))
+			return -ERESTARTSYS;
+	}
+}
+
+static __poll_t zc_ept_poll(struct file *file, poll_table *pt)
+{
+	struct zc_ept *e = file->private_data;
+	struct zc_region *kh = e->kh;
+	__poll_t mask = 0;
+	int rx, tx;
+
+	poll_wait(file, &kh->wq, pt);
+	zc_want_kick(kh);
+	mutex_lock(&e->lock);
+	rx = zc_rx_ready(&e->ch);
+	tx = e->spare_valid ? 1 : zc_tx_ready(&e->ch);
+	mutex_unlock(&e->lock);
+	if (rx > 0)
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (tx > 0 && !READ_ONCE(kh->peer_lost))
+		mask |= EPOLLOUT | EPOLLWRNORM;
+	if (rx < 0 || tx < 0)
+		mask |= EPOLLERR;
+	if (READ_ONCE(kh->peer_lost))
+		mask |= EPOLLHUP;
+	return mask;
+}
+
+static const struct file_operations zc_ept_fops = {
+	.owner = THIS_MODULE,
+	.open = zc_ept_open,
+	.read = zc_ept_read,
+	.write = zc_ept_write,
+	.poll = zc_ept_poll,
+	.llseek = no_llseek,
+};
+
+/* Format the region as its host and announce one channel per endpoint. */
+static void zc_khost_format(struct zc_region *kh)
+{
+	struct zc_superblock *sb = kh->sb;
+	const struct zc_geom *g = &kh->g;
+	u32 c;
+
+	memset(kh->base, 0, g->region_size);
+	sb->version_major = ZC_VERSION_MAJOR;
+	sb->version_minor = ZC_VERSION_MINOR;
+	sb->features = g->features;
+	sb->sb_size = ZC_SB_SIZE;
+	sb->region_size = g->region_size;
+	sb->slot_size = g->slot_size;
+	sb->slots = g->slots;
+	sb->ring_entries = g->ring_entries;
+	sb->channels = g->channels;
+	sb->max_msg = g->max_msg;
+	sb->chan_off = g->chan_off;
+	sb->rings_off = g->rings_off;
+	sb->ring_stride = g->ring_stride;
+	sb->pool_off = g->pool_off;
+	sb->side[ZC_SIDE_HOST].state = ZC_STATE_UP;
+	sb->side[ZC_SIDE_HOST].features = g->features;
+	sb->side[ZC_SIDE_HOST].need_wakeup = 1;
+
+	for (c = 0; c < kh->nr_ept; c++) {
+		struct zc_chan_entry *ent = zc_entry(kh, c);
+		struct zc_ept *e = &kh->ept[c];
+
+		snprintf(ent->name, sizeof(ent->name), "rpmsg%u", c);
+		ent->addr[ZC_SIDE_HOST] = ZC_EPT_ADDR_BASE + c;
+		ent->epoch = 1;
+		zc_chan_reset(kh->base, g, c);
+		zc_ept_bind(e, c);
+		snprintf(e->ch.name, sizeof(e->ch.name), "rpmsg%u", c);
+		e->ch.epoch = 1;
+		e->ch.announcer = ZC_SIDE_HOST;
+		/* Release: name, address and rings before the announcement. */
+		smp_store_release(&ent->state[ZC_SIDE_HOST], ZC_CHAN_OPEN);
+	}
+	/* Release: a remote that sees the magic sees everything above. */
+	smp_store_release(&sb->magic, ZC_MAGIC);
+}
+
+int zc_khost_create(struct zc_link *link, unsigned int nr_ept)
+{
+	struct zc_region *kh;
+	unsigned int i;
+	int ret;
+
+	kh = kzalloc(sizeof(*kh), GFP_KERNEL);
+	if (!kh)
+		return -ENOMEM;
+	kh->link = link;
+	kh->base = link->pool;
+	kh->sb = link->pool;
+	kh->nr_ept = nr_ept;
+	atomic64_set(&kh->bell_seq, 0);
+	init_waitqueue_head(&kh->wq);
+	ret = zc_geom_compute(&kh->g, link->slot_size, ZC_EPT_SLOTS,
+			      2 * nr_ept, link->slot_size - ZC_FRAME_HDR_SIZE,
+			      PAGE_SIZE);
+	if (ret || kh->g.region_size > link->pool_size) {
+		pr_err("%s: rpmsg_chans=%u with %u-byte slots needs a %llu-byte pool (slot_size >= %u)\n",
+		       link->name, nr_ept, link->slot_size,
+		       ret ? 0ULL : (unsigned long long)kh->g.region_size,
+		       ZC_SLOT_MIN);
+		ret = -EINVAL;
+		goto err_free;
+	}
+	kh->ept = kcalloc(nr_ept, sizeof(*kh->ept), GFP_KERNEL);
+	if (!kh->ept) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	for (i = 0; i < nr_ept; i++) {
+		struct zc_ept *e = &kh->ept[i];
+
+		e->kh = kh;
+		mutex_init(&e->lock);
+		e->maps = kzalloc(2 * kh->g.slots, GFP_KERNEL);
+		if (!e->maps) {
+			ret = -ENOMEM;
+			goto err_epts;
+		}
+	}
+	zc_khost_format(kh);
+
+	for (i = 0; i < nr_ept; i++) {
+		struct zc_ept *e = &kh->ept[i];
+
+		snprintf(e->name, sizeof(e->name), "%s-rpmsg%u", link->name, i);
+		e->misc.minor = MISC_DYNAMIC_MINOR;
+		e->misc.name = e->name;
+		e->misc.fops = &zc_ept_fops;
+		e->misc.mode = 0600;
+		ret = misc_register(&e->misc);
+		if (ret) {
+			while (i--)
+				misc_deregister(&kh->ept[i].misc);
+			i = nr_ept;
+			goto err_epts;
+		}
+	}
+	/* From here a remote bind is accepted by the kernel host. */
+	link->khost = kh;
+	pr_info("%s: kernel host, %u rpmsg endpoint(s), %u-byte messages\n",
+		link->name, nr_ept, kh->g.slot_size - ZC_FRAME_HDR_SIZE);
+	return 0;
+
+err_epts:
+	while (i--)
+		kfree(kh->ept[i].maps);
+	kfree(kh->ept);
+err_free:
+	kfree(kh);
+	return ret;
+}
+
+void zc_khost_destroy(struct zc_link *link)
+{
+	struct zc_region *kh = link->khost;
+	unsigned int i;
+
+	if (!kh)
+		return;
+	for (i = 0; i < kh->nr_ept; i++) {
+		misc_deregister(&kh->ept[i].misc);
+		mutex_destroy(&kh->ept[i].lock);
+		kfree(kh->ept[i].maps);
+	}
+	link->khost = NULL;
+	kfree(kh->ept);
+	kfree(kh);
+}
