@@ -490,6 +490,144 @@ void rtt_slotflag(benchmark::State &st, bool process, size_t size, const std::st
 	munmap(mem, 2 * sizeof(PingRing));
 }
 
+// ---- zc's structure without zc: descriptor ring, slots, return ring ------
+
+uint32_t r16_push(Ring16 *r, uint32_t *head, uint32_t *cached, const Desc16 *d,
+		  uint32_t n)
+{
+	uint32_t room = kRingEntries - (*head - *cached);
+
+	if (room < n) {
+		*cached = r->cons.load(std::memory_order_acquire);
+		room = kRingEntries - (*head - *cached);
+	}
+	if (n > room)
+		n = room;
+	for (uint32_t i = 0; i < n; i++)
+		r->d[(*head + i) & (kRingEntries - 1)] = d[i];
+	if (n) {
+		*head += n;
+		r->prod.store(*head, std::memory_order_release);
+	}
+	return n;
+}
+
+uint32_t r16_pop(Ring16 *r, uint32_t *head, uint32_t *cached, Desc16 *d, uint32_t n)
+{
+	uint32_t avail = *cached - *head;
+
+	if (avail < n) {
+		*cached = r->prod.load(std::memory_order_acquire);
+		avail = *cached - *head;
+	}
+	if (n > avail)
+		n = avail;
+	for (uint32_t i = 0; i < n; i++)
+		d[i] = r->d[(*head + i) & (kRingEntries - 1)];
+	if (n) {
+		*head += n;
+		r->cons.store(*head, std::memory_order_release);
+	}
+	return n;
+}
+
+struct alignas(128) Slot256 {
+	uint8_t b[256];
+};
+
+struct SlotRing {
+	Ring16 data;			// producer -> consumer: filled slots
+	Ring16 ret;			// consumer -> producer: free slots
+	Slot256 slot[kRingEntries];	// 16-byte header + payload, as zc's smallest slot
+};
+
+// What zc's format costs for throughput with none of its code: slots taken
+// from a return ring, a 16-byte header and the payload written in the slot,
+// a descriptor published; the consumer reads it all and gives the slot back.
+// Held against tput/spsc16 it says which share of the bare ring's rate this
+// format can reach at all.
+void tput_slotring(benchmark::State &st, size_t size, unsigned batch)
+{
+	Duo duo(st);
+	auto mem = std::make_unique<SlotRing>();
+	SlotRing *r = mem.get();
+	Control *ctl = duo.ctl;
+
+	r->data.prod.store(0);
+	r->data.cons.store(0);
+	for (uint32_t i = 0; i < kRingEntries; i++)
+		r->ret.d[i] = {i, 0, 0};
+	r->ret.cons.store(0);
+	r->ret.prod.store(kRingEntries);
+	bool ok = duo.start(false, [=]() {
+		// The return ring starts full: our producer index starts there.
+		uint32_t dh = 0, dc = 0, rh = kRingEntries, rc = 0;
+		uint64_t seq = 0;
+		Desc16 d[64];
+
+		ctl->ready.store(1);
+		for (;;) {
+			uint32_t n = r16_pop(&r->data, &dh, &dc, d, batch);
+			if (!n) {
+				if (ctl->end.load(std::memory_order_acquire) &&
+				    r->data.prod.load(std::memory_order_acquire) == dh)
+					break;
+				if (ctl->abort.load(std::memory_order_relaxed))
+					break;
+				cpu_relax();
+				continue;
+			}
+			for (uint32_t i = 0; i < n; i++) {
+				const uint8_t *sl = r->slot[d[i].addr & (kRingEntries - 1)].b;
+				uint64_t hseq;
+				memcpy(&hseq, sl, 8);
+				if (hseq != seq + i || d[i].len != size ||
+				    !verify(sl + 16, size, seed_of(seq + i)))
+					control_fail(ctl, "slot ring payload mismatch");
+			}
+			seq += n;
+			// The return ring has room for every slot: it never fills.
+			r16_push(&r->ret, &rh, &rc, d, n);
+		}
+		ctl->msgs.store(seq);
+		ctl->done.store(1);
+		return 0;
+	});
+	uint32_t dh = 0, dc = 0, rh = 0, rc = 0;
+	uint64_t seq = 0;
+	Desc16 d[64];
+
+	if (ok) {
+		for (auto _ : st) {
+			unsigned left = batch;
+
+			while (left) {
+				uint32_t n = r16_pop(&r->ret, &rh, &rc, d, left);
+				if (!n) {
+					cpu_relax();
+					continue;
+				}
+				for (uint32_t i = 0; i < n; i++) {
+					uint8_t *sl = r->slot[d[i].addr & (kRingEntries - 1)].b;
+					uint64_t hseq = seq + i;
+					memcpy(sl, &hseq, 8);
+					memset(sl + 8, 0, 8);
+					fill(sl + 16, size, seed_of(seq + i));
+					d[i].len = (uint32_t)size;
+				}
+				r16_push(&r->data, &dh, &dc, d, n);
+				seq += n;
+				left -= n;
+			}
+			if (duo.last()) {
+				ctl->end.store(1, std::memory_order_release);
+				duo.wait_done();
+			}
+		}
+	}
+	duo.finish(seq, size);
+}
+
 // The same ring driven from one thread: its instructions per message only.
 void loop_spsc16(benchmark::State &st, unsigned batch)
 {
@@ -625,6 +763,10 @@ void register_limits()
 		std::string s = "/proc:thread/size:0/batch:" + std::to_string(b);
 		benchmark::RegisterBenchmark(("tput/spsc16" + s).c_str(), tput_spsc16,
 					     (unsigned)b)
+			->UseRealTime();
+		benchmark::RegisterBenchmark(("tput/slotring/proc:thread/size:64/batch:" +
+					      std::to_string(b)).c_str(),
+					     tput_slotring, (size_t)64, (unsigned)b)
 			->UseRealTime();
 		benchmark::RegisterBenchmark(("loop/spsc16/size:0/batch:" + std::to_string(b)).c_str(),
 					     loop_spsc16, (unsigned)b);
