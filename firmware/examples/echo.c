@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * echo - every frame goes back to its sender, unchanged (latency tests,
- * interop). Two channels, so a test can break one and watch the other go on.
+ * interop). Two channels, so a test can break one and watch the other go
+ * on; a host that announces "echo" itself (zc ping) is served too.
  */
 #include "zc_fw.h"
 #include "zc_fw_proto.h"
@@ -9,15 +10,36 @@
 
 #define ECHO_BURST 16
 
-static struct zc_fw_chan echo_chans[2];
+/* Two we announce, two for the host's own "echo"/"echo.b" (zc ping style). */
+#define ECHO_CHANS 4
+static struct zc_fw_chan echo_chans[ECHO_CHANS];
 
 static int echo_init(struct zc_fw *fw)
 {
 	int rc = zc_fw_announce(fw, &echo_chans[0], ZC_ECHO_NAME, ZC_ECHO_ADDR);
 
-	if (rc < 0)
-		return rc;
-	return zc_fw_announce(fw, &echo_chans[1], ZC_ECHO2_NAME, ZC_ECHO_ADDR + 1);
+	if (rc == 0)
+		rc = zc_fw_announce(fw, &echo_chans[1], ZC_ECHO2_NAME,
+				    ZC_ECHO_ADDR + 1);
+	/* A region too small to announce in can still have the host's. */
+	return rc == -ZC_FW_ENOSPC ? 0 : rc;
+}
+
+static struct zc_fw_chan *echo_accept(struct zc_fw *fw, const char *name,
+				      zc_u32 *addr)
+{
+	int k;
+
+	(void)fw;
+	if (!zc_fw_strneq(name, ZC_ECHO_NAME, ZC_NAME_MAX) &&
+	    !zc_fw_strneq(name, ZC_ECHO2_NAME, ZC_NAME_MAX))
+		return 0;
+	for (k = 2; k < ECHO_CHANS; k++)
+		if (!echo_chans[k].open) {
+			*addr = ZC_ECHO_ADDR + (zc_u32)k;
+			return &echo_chans[k];
+		}
+	return 0;
 }
 
 /* Echo what both arrived and has a free slot to go back in. */
@@ -62,13 +84,17 @@ static int echo_chan_poll(struct zc_fw_chan *fc)
 
 static int echo_poll(struct zc_fw *fw)
 {
+	int k, work = 0;
+
 	(void)fw;
-	return echo_chan_poll(&echo_chans[0]) + echo_chan_poll(&echo_chans[1]);
+	for (k = 0; k < ECHO_CHANS; k++)
+		work += echo_chan_poll(&echo_chans[k]);
+	return work;
 }
 
 const struct zc_fw_app zc_fw_echo_app = {
 	.name = "echo",
 	.init = echo_init,
 	.poll = echo_poll,
-	.serves = 0,
+	.accept = echo_accept,
 };

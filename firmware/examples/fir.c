@@ -139,5 +139,5 @@ const struct zc_fw_app zc_fw_fir_app = {
 	.name = "fir",
 	.init = fir_init,
 	.poll = fir_poll,
-	.serves = 0,
+	.accept = 0,
 };

@@ -162,5 +162,5 @@ const struct zc_fw_app zc_fw_source_app = {
 	.name = "source",
 	.init = source_init,
 	.poll = source_poll,
-	.serves = 0,
+	.accept = 0,
 };

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -81,6 +82,14 @@ static double check_sample(const float *taps, uint32_t ntaps, uint32_t w,
 		}
 	}
 	return fmax(fabs(re - y[0]), w == 2 ? fabs(im - y[1]) : 0) / gain;
+}
+
+static double cpu_s(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -152,8 +161,9 @@ static void parse(struct opts *o, int argc, char **argv)
 	}
 }
 
-/* The same filter, same frames, one host thread, no data plane: samples/s. */
-static double baseline(const struct opts *o, const float *taps)
+/* The same filter, same frames, one host thread, no data plane: samples/s
+ * (and the CPU seconds it took in *@cpu). */
+static double baseline(const struct opts *o, const float *taps, double *cpu)
 {
 	uint32_t w = o->complex ? 2 : 1;
 	static struct zc_fir fir;
@@ -165,6 +175,7 @@ static double baseline(const struct opts *o, const float *taps)
 		exit(1);
 	zc_fir_set(&fir, o->complex ? ZC_FIR_COMPLEX : ZC_FIR_REAL, o->taps, taps);
 	t0 = now_s();
+	*cpu = cpu_s(CLOCK_THREAD_CPUTIME_ID);
 	for (uint64_t s = 0; s < o->samples; s += o->frame) {
 		uint32_t n = o->samples - s < o->frame ? (uint32_t)(o->samples - s) : o->frame;
 
@@ -173,6 +184,7 @@ static double baseline(const struct opts *o, const float *taps)
 		sink += y[0];
 	}
 	t0 = now_s() - t0;
+	*cpu = cpu_s(CLOCK_THREAD_CPUTIME_ID) - *cpu;
 	(void)sink;
 	free(x);
 	free(y);
@@ -190,6 +202,8 @@ int main(int argc, char **argv)
 	char uri[64];
 	pid_t pid;
 	double gain = 0, worst = 0, t0, el, base = 0, *lat, *sent_at;
+	double host_cpu, fw_cpu, base_cpu;
+	struct rusage ru;
 	uint64_t in = 0, out = 0, frames = 0, back = 0, checked = 0, nframes;
 	int rc, st, fail = 0;
 
@@ -269,6 +283,7 @@ int main(int argc, char **argv)
 
 	/* The pipeline: at most @inflight frames between source and sink. */
 	t0 = now_s();
+	host_cpu = cpu_s(CLOCK_PROCESS_CPUTIME_ID);
 	while (out < o.samples) {
 		struct zc_buf b[16];
 		int n, i;
@@ -318,6 +333,7 @@ int main(int argc, char **argv)
 		zc_release_burst(data, b, (unsigned)n);
 	}
 	el = now_s() - t0;
+	host_cpu = cpu_s(CLOCK_PROCESS_CPUTIME_ID) - host_cpu;
 
 	{
 		struct zc_fw_req q = { .cmd = ZC_FW_CMD_STOP };
@@ -326,7 +342,11 @@ int main(int argc, char **argv)
 		zc_read(mgmt, &q, sizeof(q), 5000);
 		waitpid(pid, &st, 0);
 	}
-	base = baseline(&o, taps);
+	/* The firmware's whole life: setup is small next to the stream. */
+	getrusage(RUSAGE_CHILDREN, &ru);
+	fw_cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
+		 (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
+	base = baseline(&o, taps, &base_cpu);
 	qsort(lat, nframes, sizeof(*lat), cmp_double);
 	fail = worst > 2e-6;
 	printf("zc-dsp-pipeline: %s FIR, %u taps, %u-sample frames, %u in flight, %s\n",
@@ -338,6 +358,9 @@ int main(int argc, char **argv)
 	       lat[nframes / 2] * 1e6, lat[nframes * 99 / 100] * 1e6, lat[nframes - 1] * 1e6);
 	printf("  same FIR, one host thread, no data plane: %.2f Msamples/s; pipeline/baseline = %.2f\n",
 		       base / 1e6, o.samples / el / base);
+	printf("  CPU: host %.3f s + firmware %.3f s = %.1f ns/sample; one thread, no data plane: %.1f ns/sample; cpu ratio %.2f\n",
+	       host_cpu, fw_cpu, (host_cpu + fw_cpu) / o.samples * 1e9,
+	       base_cpu / o.samples * 1e9, (host_cpu + fw_cpu) / base_cpu);
 	printf("  checked %llu samples against the double-precision reference: worst error %.3g of the gain: %s\n",
 	       (unsigned long long)checked, worst, fail ? "FAIL" : "ok");
 	zc_close(r);

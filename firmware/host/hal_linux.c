@@ -33,7 +33,13 @@ int zc_hal_linux_open(const char *uri, int timeout_ms, const char *app,
 	*out = NULL;
 	if (!h)
 		return -ENOMEM;
-	rc = zc_attach(uri, timeout_ms, &h->r);
+	/* Like a core that boots before its host: wait for the region to appear. */
+	for (int waited = 0;; waited += 20) {
+		rc = zc_attach(uri, timeout_ms, &h->r);
+		if (rc != -ENOENT || (timeout_ms >= 0 && waited >= timeout_ms))
+			break;
+		usleep(20000);
+	}
 	if (rc < 0) {
 		fprintf(stderr, "zc-fw %s: cannot attach to region '%s': %s\n",
 			app, uri, zc_strerror(rc));

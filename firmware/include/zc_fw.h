@@ -96,8 +96,14 @@ struct zc_fw_app {
 	int (*init)(struct zc_fw *fw);
 	/* Do what can be done now: >0 work done, 0 idle, <0 fatal. */
 	int (*poll)(struct zc_fw *fw);
-	/* Is @name one of ours? (so host-announced names can be refused) */
-	int (*serves)(const char *name);
+	/*
+	 * The host announced channel @name: return a channel not in use to
+	 * serve it with (and our address for it in *@addr), or NULL to refuse
+	 * it. The channel is dropped again when the host closes it. May be
+	 * NULL: refuse every host-announced channel.
+	 */
+	struct zc_fw_chan *(*accept)(struct zc_fw *fw, const char *name,
+				     zc_u32 *addr);
 };
 
 /*
@@ -122,10 +128,17 @@ int zc_fw_announce(struct zc_fw *fw, struct zc_fw_chan *fc, const char *name,
 		   zc_u32 addr);
 
 /*
- * Bind @fc to channel @name that the *peer* announced (used by the loopback
- * self-test's host end). -ZC_EAGAIN if it is not announced yet.
+ * Bind @fc to channel @name that the *peer* announced (the loopback
+ * self-test's host end; zc_fw_run() does it for names app->accept()
+ * takes). -ZC_EAGAIN if it is not announced yet.
  */
 int zc_fw_bind_peer(struct zc_fw *fw, struct zc_fw_chan *fc, const char *name,
+		    zc_u32 addr);
+
+/* Internal (fw_link.c): serve peer entry @e with @fc; drop @fc. */
+void zc__fw_bind_entry(struct zc_fw *fw, struct zc_fw_chan *fc, zc_u32 e);
+void zc__fw_forget(struct zc_fw *fw, struct zc_fw_chan *fc);
+int zc__fw_register(struct zc_fw *fw, struct zc_fw_chan *fc, const char *name,
 		    zc_u32 addr);
 
 /* Is @fc usable (announced, not broken)? */

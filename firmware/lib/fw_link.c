@@ -89,7 +89,7 @@ void zc_fw_detach(struct zc_fw *fw)
 	zc_store_release(&fw->sb->side[fw->side].state, ZC_STATE_CLOSED);
 }
 
-static int fw_register(struct zc_fw *fw, struct zc_fw_chan *fc,
+int zc__fw_register(struct zc_fw *fw, struct zc_fw_chan *fc,
 		       const char *name, zc_u32 addr)
 {
 	zc_u32 n = zc_fw_strlen(name), i;
@@ -98,9 +98,6 @@ static int fw_register(struct zc_fw *fw, struct zc_fw_chan *fc,
 		return -ZC_EINVAL;
 	if (fw->nchans == ZC_FW_CHANS_MAX)
 		return -ZC_FW_ENOSPC;
-	for (i = 0; i < fw->nchans; i++)
-		if (zc_fw_strneq(fw->chans[i]->ch.name, name, ZC_NAME_MAX))
-			return -ZC_FW_EEXIST;
 	for (i = 0; i < ZC_NAME_MAX; i++)
 		fc->ch.name[i] = i < n ? name[i] : 0;
 	fc->fw = fw;
@@ -135,7 +132,11 @@ int zc_fw_announce(struct zc_fw *fw, struct zc_fw_chan *fc, const char *name,
 	zc_u32 e = 0, epoch;
 	int rc;
 
-	rc = fw_register(fw, fc, name, addr);
+	for (i = 0; i < fw->nchans; i++)
+		if (fw->chans[i]->ch.announcer == fw->side &&
+		    zc_fw_strneq(fw->chans[i]->ch.name, name, ZC_NAME_MAX))
+			return -ZC_FW_EEXIST;
+	rc = zc__fw_register(fw, fc, name, addr);
 	if (rc < 0)
 		return rc;
 	/* Our half only: each field of the table has exactly one writer. */
@@ -182,7 +183,7 @@ int zc_fw_bind_peer(struct zc_fw *fw, struct zc_fw_chan *fc, const char *name,
 	zc_u32 lo = peer ? half : 0, i;
 	int rc;
 
-	rc = fw_register(fw, fc, name, addr);
+	rc = zc__fw_register(fw, fc, name, addr);
 	if (rc < 0)
 		return rc;
 	for (i = lo; i < lo + half; i++) {
@@ -191,27 +192,47 @@ int zc_fw_bind_peer(struct zc_fw *fw, struct zc_fw_chan *fc, const char *name,
 		zc_u32 k;
 
 		/* Acquire: the name and rings are published before the state. */
-		if (zc_load_acquire(&ent->state[peer]) != ZC_CHAN_OPEN)
+		if (zc_load_acquire(&ent->state[peer]) != ZC_CHAN_OPEN ||
+		    fw_entry_ours(fw, i))
 			continue;
 		for (k = 0; k < ZC_NAME_MAX; k++)
 			seen[k] = ent->name[k];
 		seen[ZC_NAME_MAX - 1] = 0;
 		if (!zc_fw_strneq(seen, fc->ch.name, ZC_NAME_MAX))
 			continue;
-		zc_chan_bind(&fc->ch, fw->base, &fw->g, i, fw->side,
-			     fc->tx_owned, fc->rx_held);
-		fc->ch.src = addr;
-		fc->ch.dst = zc_load_relaxed(&ent->addr[peer]);
-		fc->ch.epoch = zc_load_relaxed(&ent->epoch);
-		fc->ch.announcer = (int)peer;
-		fc->entry = i;
-		fc->open = 1;
-		fw->chans[fw->nchans++] = fc;
-		zc_store_relaxed(&ent->addr[fw->side], addr);
-		zc_store_release(&ent->state[fw->side], ZC_CHAN_OPEN);
+		zc__fw_bind_entry(fw, fc, i);
 		return 0;
 	}
 	return -ZC_EAGAIN;
+}
+
+void zc__fw_bind_entry(struct zc_fw *fw, struct zc_fw_chan *fc, zc_u32 e)
+{
+	struct zc_chan_entry *ent = fw_entry(fw, e);
+	zc_u32 peer = fw->side ^ 1, addr = fc->ch.src;
+
+	zc_chan_bind(&fc->ch, fw->base, &fw->g, e, fw->side, fc->tx_owned,
+		     fc->rx_held);
+	fc->ch.src = addr;
+	fc->ch.dst = zc_load_relaxed(&ent->addr[peer]);
+	fc->ch.epoch = zc_load_relaxed(&ent->epoch);
+	fc->ch.announcer = (int)peer;
+	fc->entry = e;
+	fc->open = 1;
+	fw->chans[fw->nchans++] = fc;
+	zc_store_relaxed(&ent->addr[fw->side], addr);
+	zc_store_release(&ent->state[fw->side], ZC_CHAN_OPEN);
+}
+
+void zc__fw_forget(struct zc_fw *fw, struct zc_fw_chan *fc)
+{
+	zc_u32 i, j;
+
+	fc->open = 0;
+	for (i = j = 0; i < fw->nchans; i++)
+		if (fw->chans[i] != fc)
+			fw->chans[j++] = fw->chans[i];
+	fw->nchans = j;
 }
 
 /* The peer's doorbell, rung only if it said it is going to sleep. */

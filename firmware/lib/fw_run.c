@@ -62,10 +62,31 @@ static struct zc_chan_entry *fw_entry(struct zc_fw *fw, zc_u32 e)
 					(zc_u64)e * ZC_CHAN_ENTRY_SIZE);
 }
 
+static void fw_forget_entry(struct zc_fw *fw, zc_u32 e)
+{
+	zc_u32 i;
+
+	for (i = 0; i < fw->nchans; i++) {
+		struct zc_fw_chan *fc = fw->chans[i];
+
+		if (fc->entry == e && fc->ch.announcer != fw->side) {
+			zc__fw_forget(fw, fc);
+			/*
+			 * FREE, not CLOSED: the entry is the host's to reuse,
+			 * and its next announcement must not look refused.
+			 */
+			zc_store_release(&fw_entry(fw, e)->state[fw->side],
+					 ZC_CHAN_FREE);
+			return;
+		}
+	}
+}
+
 /*
- * RPMsg name service, the other way: a channel the host announces that no
- * application here serves is refused (our state CLOSED) and counted, once
- * per announcement. Also learn the host's address on our channels.
+ * RPMsg name service, the other way: a channel the host announces is served
+ * if the application accepts its name, else refused (our state CLOSED) and
+ * counted, once per announcement. Also learn the host's address on our
+ * channels.
  */
 static void fw_scan_table(struct zc_fw *fw, const struct zc_fw_app *app)
 {
@@ -74,20 +95,30 @@ static void fw_scan_table(struct zc_fw *fw, const struct zc_fw_app *app)
 
 	for (i = 0; i < half; i++) {
 		struct zc_chan_entry *ent = fw_entry(fw, lo + i);
+		struct zc_fw_chan *fc;
 		char name[ZC_NAME_MAX];
-		zc_u32 epoch, k;
+		zc_u32 epoch, k, addr = 0;
 
-		if (zc_load_acquire(&ent->state[peer]) != ZC_CHAN_OPEN)
+		if (zc_load_acquire(&ent->state[peer]) != ZC_CHAN_OPEN) {
+			/* The host closed it: stop serving, free the channel. */
+			fw_forget_entry(fw, lo + i);
 			continue;
+		}
 		epoch = zc_load_relaxed(&ent->epoch);
 		if (fw->host_epoch[i] == epoch + 1)
 			continue;
+		/* A new announcement: whatever served the old one is stale. */
+		fw_forget_entry(fw, lo + i);
 		fw->host_epoch[i] = epoch + 1;
 		for (k = 0; k < ZC_NAME_MAX; k++)
 			name[k] = ent->name[k];
 		name[ZC_NAME_MAX - 1] = 0;
-		if (app->serves && app->serves(name))
+		fc = app->accept ? app->accept(fw, name, &addr) : 0;
+		if (fc && zc__fw_register(fw, fc, name, addr) == 0) {
+			zc__fw_bind_entry(fw, fc, lo + i);
+			zc_fw_logf(fw, "host channel %s accepted", name);
 			continue;
+		}
 		fw->cnt.unknown++;
 		zc_fw_logf(fw, "host channel %s refused: no such service here", name);
 		zc_store_release(&ent->state[fw->side], ZC_CHAN_CLOSED);
@@ -210,15 +241,17 @@ int zc_fw_run(struct zc_fw *fw, const struct zc_fw_app *app)
 	int rc, work;
 
 	fw->app_name = app->name;
-	rc = zc_fw_announce(fw, &fw->mgmt, ZC_FW_MGMT_NAME, ZC_FW_MGMT_ADDR);
-	if (rc < 0)
-		return rc;
 	rc = app->init(fw);
 	if (rc < 0) {
 		zc_fw_logf(fw, "%s: cannot announce its channels (error %d)",
 			   app->name, -rc);
 		return rc;
 	}
+	/* After the application's: a small table serves the application first. */
+	rc = zc_fw_announce(fw, &fw->mgmt, ZC_FW_MGMT_NAME, ZC_FW_MGMT_ADDR);
+	if (rc < 0)
+		zc_fw_logf(fw, "%s: no room for the management channel", app->name);
+	fw->mgmt.open = rc == 0;
 	zc_fw_logf(fw, "%s: up, %u channels announced", app->name,
 		   (unsigned)fw->nchans);
 	while (!fw->stop) {

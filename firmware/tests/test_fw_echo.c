@@ -121,6 +121,53 @@ static void run(const char *exe, const char *mode)
 	printf("echo %s: ok\n", mode ? mode : "(spin then sleep)");
 }
 
+/*
+ * The host announces "echo" itself (as zc ping does) in a region with one
+ * entry per side: the firmware serves it, drops it when the host closes
+ * it, and serves the next announcement afresh.
+ */
+static void host_announces(const char *exe)
+{
+	struct zc_params p;
+	zc_region *r;
+	zc_channel *ch;
+	char uri[64];
+	pid_t pid;
+	char *argv[] = { (char *)exe, (char *)"--quiet", uri, NULL };
+	int rc, st = 0, round;
+
+	zc_params_default(&p);
+	p.slot_size = 1024;
+	p.slots = 8;
+	p.channels = 2;
+	snprintf(uri, sizeof(uri), "fwtest.%d.ping", (int)getpid());
+	REQUIRE(zc_create(uri, &p, &r) == 0, "create");
+	REQUIRE(posix_spawn(&pid, exe, NULL, NULL, argv, environ) == 0, "spawn");
+	fw_track(pid, 1);
+	REQUIRE(zc_wait_peer(r, 10000) == 0, "firmware did not attach");
+	for (round = 0; round < 2; round++) {
+		/* The firmware lets go of the old entry when it next looks. */
+		for (int tries = 0; tries < 500; tries++) {
+			rc = zc_channel_create(r, ZC_ECHO_NAME, 7, &ch);
+			if (rc != -ENOSPC)
+				break;
+			usleep(10000);
+		}
+		REQUIRE(rc == 0, "announce echo: %s", zc_strerror(rc));
+		echo_frames(ch, 2000, ZC_ECHO_ADDR + 2);
+		echo_message(ch, 5000);
+		zc_channel_close(ch);
+	}
+	zc_close(r);
+	{
+		struct fw_proc f = { .pid = pid };
+
+		st = fw_reap(&f, 10000);
+	}
+	CHECK(st == 1, "firmware exit status %d after its host left", st);
+	printf("echo on a host-announced channel: ok\n");
+}
+
 /* The host goes away without a word: the firmware must notice and exit. */
 static void host_vanishes(const char *exe)
 {
@@ -145,5 +192,6 @@ int main(int argc, char **argv)
 	run(argv[1], "--busy");
 	run(argv[1], "--sleep");
 	host_vanishes(argv[1]);
+	host_announces(argv[1]);
 	return fw_result("test_fw_echo");
 }
