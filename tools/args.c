@@ -152,33 +152,6 @@ bad:
 	return -1;
 }
 
-static const char *const wait_names[] = {
-	[ZC_WAIT_BUSY] = "busy",
-	[ZC_WAIT_SPIN_SLEEP] = "spin",
-	[ZC_WAIT_SLEEP] = "sleep",
-};
-
-int parse_wait_mode(const char *opt, const char *s, enum zc_wait_mode *out)
-{
-	unsigned int i;
-
-	for (i = 0; i < sizeof(wait_names) / sizeof(wait_names[0]); i++) {
-		if (s && !strcasecmp(s, wait_names[i])) {
-			*out = (enum zc_wait_mode)i;
-			return 0;
-		}
-	}
-	zc_errorf("%s expects busy, spin or sleep, not '%s'", opt, s ? s : "");
-	return -1;
-}
-
-const char *wait_mode_name(enum zc_wait_mode m)
-{
-	if ((unsigned int)m < sizeof(wait_names) / sizeof(wait_names[0]))
-		return wait_names[m];
-	return "?";
-}
-
 void option_error(int c, char *const argv[])
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : NULL;

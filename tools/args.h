@@ -9,7 +9,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <zc/region.h>
 
 /* Set by the dispatcher: "zc bench", "zc send", ... for messages. */
 extern const char *zc_cmd;
@@ -32,10 +31,6 @@ int parse_seconds(const char *opt, const char *s, double min, double max,
 /* Parse a plain unsigned integer within [min, max]. */
 int parse_uint(const char *opt, const char *s, uint64_t min, uint64_t max,
 	       uint64_t *out);
-
-/* Parse "busy", "spin" or "sleep". */
-int parse_wait_mode(const char *opt, const char *s, enum zc_wait_mode *out);
-const char *wait_mode_name(enum zc_wait_mode m);
 
 /*
  * Report what getopt_long rejected: @c is the '?' (unknown option) or ':'

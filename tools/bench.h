@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <zc/region.h>
 #include "payload.h"
+#include "waiter.h"
 
 #define BENCH_MAX_SIZES 16
 
@@ -31,7 +32,7 @@ struct bench_opts {
 	int nsizes;
 	double seconds;		/* streaming time per size */
 	double lat_seconds;	/* ping-pong time per size */
-	enum zc_wait_mode wait;
+	enum tool_wait wait;
 	const char *uri;	/* region URI; NULL: shm:bench-PID */
 	const char *json;	/* write results here */
 	uint64_t batch;		/* messages per burst */

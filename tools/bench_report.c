@@ -176,7 +176,7 @@ int bench_write_json(FILE *f, const struct bench_opts *o, const char *uri,
 	fprintf(f, ",\n  \"wait\": \"%s\",\n  \"seconds\": %g,\n"
 		"  \"latency_seconds\": %g,\n  \"batch\": %" PRIu64 ",\n"
 		"  \"check\": \"%s\",\n  \"pinned\": %s,\n  \"results\": [",
-		wait_mode_name(o->wait), o->seconds, o->lat_seconds, o->batch,
+		tool_wait_name(o->wait), o->seconds, o->lat_seconds, o->batch,
 		payload_kind_name(o->kind), o->pin ? "true" : "false");
 	for (i = 0; i < n; i++) {
 		fprintf(f, "%s\n    {\"size\": %" PRIu64 ", \"slot_size\": %u, \"slots\": %u, "

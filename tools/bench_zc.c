@@ -28,6 +28,7 @@ struct run {
 	uint64_t size;
 	zc_region *r;
 	zc_channel *sink, *echo;
+	struct waiter w;
 	pid_t child;
 };
 
@@ -68,7 +69,7 @@ static int start_remote(struct run *run)
 	argv[argc++] = "--check";
 	argv[argc++] = (char *)payload_kind_name(o->kind);
 	argv[argc++] = "--wait";
-	argv[argc++] = (char *)wait_mode_name(o->wait);
+	argv[argc++] = (char *)tool_wait_name(o->wait);
 	argv[argc++] = "--timeout";
 	argv[argc++] = "10";
 	argv[argc++] = "--quiet";
@@ -127,7 +128,7 @@ static int sink_summary(struct run *run, struct sink_summary *sum)
 	rc = zc_send(run->sink, &b);
 	if (rc < 0)
 		return fail("sending to the sink failed", rc);
-	rc = zc_recv(run->sink, &b, STALL_MS);
+	rc = waiter_recv(&run->w, run->sink, &b, STALL_MS);
 	if (rc < 0)
 		return fail("the sink did not answer", rc);
 	if (b.len != sizeof(*sum)) {
@@ -164,7 +165,7 @@ static int stream(struct run *run, double secs, struct bench_result *res)
 		if (n < 0)
 			return fail("reserving slots failed", n);
 		if (n == 0) {
-			rc = zc_wait_tx(run->sink, 100);
+			rc = waiter_wait_tx(&run->w, run->sink, 100);
 			if (rc == -ETIMEDOUT && ++stalled * 100 < STALL_MS)
 				continue;
 			if (rc < 0)
@@ -218,7 +219,7 @@ static int ping(struct run *run, uint64_t seq, uint64_t *rtt_ns)
 	rc = zc_send(run->echo, &b);
 	if (rc < 0)
 		return fail("sending to the echo service failed", rc);
-	rc = zc_recv(run->echo, &rb, STALL_MS);
+	rc = waiter_recv(&run->w, run->echo, &rb, STALL_MS);
 	*rtt_ns = now_ns() - t0;
 	if (rc < 0)
 		return fail("the echo service did not answer", rc);
@@ -300,7 +301,13 @@ int bench_zc_size(const struct bench_opts *o, const char *uri, uint64_t size,
 		zc_errorf("cannot create region '%s': %s", uri, zc_strerror(rc));
 		return rc;
 	}
-	zc_set_wait_mode(run.r, o->wait, 0);
+	rc = waiter_init(&run.w, run.r, o->wait);
+	if (rc < 0) {
+		zc_errorf("cannot set up waiting (%s): %s", tool_wait_name(o->wait),
+			  zc_strerror(rc));
+		zc_close(run.r);
+		return rc;
+	}
 	rc = start_remote(&run);
 	if (rc == 0) {
 		rc = zc_channel_create(run.r, "sink", 1, &run.sink);
@@ -318,6 +325,7 @@ int bench_zc_size(const struct bench_opts *o, const char *uri, uint64_t size,
 		zc_channel_close(run.echo);
 	if (run.sink)
 		zc_channel_close(run.sink);
+	waiter_fini(&run.w);
 	zc_close(run.r);
 	if (run.child > 0) {
 		/* Our leaving is its signal to go; it must not linger. */

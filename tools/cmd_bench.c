@@ -37,7 +37,7 @@ static void usage(FILE *f)
 "  --seconds S       streaming time per size (2); 0.2 is a quick check\n"
 "  --lat-seconds S   ping-pong time per size (half of --seconds)\n"
 "  --sizes LIST      message sizes (64,256,1K,4K,16K,64K,256K,1M)\n"
-"  --wait MODE       busy, spin or sleep, both sides (spin)\n"
+"  --wait MODE       busy, spin, sleep or uring, both sides (spin)\n"
 "  --batch N         messages per burst, 1..64 (32)\n"
 "  --slots N         slots per direction (about 1 MiB worth, 8..256)\n"
 "  --check KIND      what the sink verifies: none, pattern, crc (pattern)\n"
@@ -72,7 +72,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 	memcpy(o->sizes, default_sizes, sizeof(default_sizes));
 	o->nsizes = sizeof(default_sizes) / sizeof(default_sizes[0]);
 	o->seconds = 2;
-	o->wait = ZC_WAIT_SPIN_SLEEP;
+	o->wait = TOOL_WAIT_SPIN;
 	o->batch = 32;
 	o->kind = PAYLOAD_PATTERN;
 	o->baselines = 1;
@@ -98,7 +98,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 				return -1;
 			break;
 		case 'w':
-			if (parse_wait_mode("--wait", optarg, &o->wait) < 0)
+			if (parse_tool_wait("--wait", optarg, &o->wait) < 0)
 				return -1;
 			break;
 		case 'b':
@@ -204,7 +204,7 @@ int cmd_bench(int argc, char **argv)
 	}
 	if (!o.quiet)
 		fprintf(stderr, "zc bench: region %s, wait %s, %g s streaming + %g s ping-pong per size, batch %d, check %s%s\n",
-			uri, wait_mode_name(o.wait), o.seconds, o.lat_seconds,
+			uri, tool_wait_name(o.wait), o.seconds, o.lat_seconds,
 			(int)o.batch, payload_kind_name(o.kind),
 			o.pin ? ", pinned" : "");
 	for (i = 0; i < o.nsizes; i++) {

@@ -20,6 +20,7 @@
 #include "commands.h"
 #include "payload.h"
 #include "proc.h"
+#include "waiter.h"
 
 static volatile sig_atomic_t interrupted;
 
@@ -39,7 +40,7 @@ static void usage(FILE *f)
 "  --size N          message size (64)\n"
 "  --count N         round trips, 0 until interrupted (5)\n"
 "  --interval S      pause between round trips (0.2)\n"
-"  --wait MODE       busy, spin or sleep (spin)\n"
+"  --wait MODE       busy, spin, sleep or uring (spin)\n"
 "  --timeout SEC     wait this long for the remote core and each echo (10)\n");
 }
 
@@ -47,7 +48,7 @@ struct ping_opts {
 	const char *uri;
 	uint64_t size, count;
 	double interval, timeout;
-	enum zc_wait_mode wait;
+	enum tool_wait wait;
 };
 
 static int parse_opts(int argc, char **argv, struct ping_opts *o)
@@ -64,7 +65,7 @@ static int parse_opts(int argc, char **argv, struct ping_opts *o)
 	int c;
 
 	*o = (struct ping_opts){ .size = 64, .count = 5, .interval = 0.2,
-				 .timeout = 10, .wait = ZC_WAIT_SPIN_SLEEP };
+				 .timeout = 10, .wait = TOOL_WAIT_SPIN };
 	while ((c = getopt_long(argc, argv, ":s:c:i:w:t:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -81,7 +82,7 @@ static int parse_opts(int argc, char **argv, struct ping_opts *o)
 				return -1;
 			break;
 		case 'w':
-			if (parse_wait_mode("--wait", optarg, &o->wait) < 0)
+			if (parse_tool_wait("--wait", optarg, &o->wait) < 0)
 				return -1;
 			break;
 		case 't':
@@ -108,7 +109,8 @@ static int parse_opts(int argc, char **argv, struct ping_opts *o)
 	return 0;
 }
 
-static int setup(const struct ping_opts *o, zc_region **r, zc_channel **ch)
+static int setup(const struct ping_opts *o, zc_region **r, zc_channel **ch,
+		 struct waiter *w)
 {
 	struct zc_params p;
 	int ms = (int)(o->timeout * 1000), rc;
@@ -124,7 +126,13 @@ static int setup(const struct ping_opts *o, zc_region **r, zc_channel **ch)
 		zc_errorf("cannot create region '%s': %s", o->uri, zc_strerror(rc));
 		return rc;
 	}
-	zc_set_wait_mode(*r, o->wait, 0);
+	rc = waiter_init(w, *r, o->wait);
+	if (rc < 0) {
+		zc_errorf("cannot set up waiting (%s): %s", tool_wait_name(o->wait),
+			  zc_strerror(rc));
+		zc_close(*r);
+		return rc;
+	}
 	rc = zc_wait_peer(*r, ms);
 	if (rc == -ETIMEDOUT)
 		zc_errorf("no remote core attached to '%s' within %g s (start 'zc remote %s --mode echo')",
@@ -138,14 +146,16 @@ static int setup(const struct ping_opts *o, zc_region **r, zc_channel **ch)
 			zc_errorf("cannot announce channel 'echo': %s",
 				  zc_strerror(rc));
 	}
-	if (rc < 0)
+	if (rc < 0) {
+		waiter_fini(w);
 		zc_close(*r);
+	}
 	return rc;
 }
 
 /* One round trip; 0, or a negative errno after printing why. */
-static int one(const struct ping_opts *o, zc_channel *ch, uint64_t seq,
-	       uint64_t *ns)
+static int one(const struct ping_opts *o, struct waiter *w, zc_channel *ch,
+	       uint64_t seq, uint64_t *ns)
 {
 	struct zc_buf b;
 	uint64_t t0 = 0;
@@ -159,7 +169,7 @@ static int one(const struct ping_opts *o, zc_channel *ch, uint64_t seq,
 		rc = zc_send(ch, &b);
 	}
 	if (rc == 0)
-		rc = zc_recv(ch, &b, (int)(o->timeout * 1000));
+		rc = waiter_recv(w, ch, &b, (int)(o->timeout * 1000));
 	if (rc < 0) {
 		if (rc == -ETIMEDOUT)
 			zc_errorf("no echo of message %" PRIu64 " within %g s",
@@ -186,6 +196,7 @@ int cmd_ping(int argc, char **argv)
 	struct ping_opts o;
 	struct latency lat;
 	struct sigaction sa;
+	struct waiter w;
 	zc_region *r;
 	zc_channel *ch;
 	uint64_t *ns, n = 0, cap;
@@ -202,14 +213,14 @@ int cmd_ping(int argc, char **argv)
 		zc_errorf("out of memory");
 		return 1;
 	}
-	if (setup(&o, &r, &ch) < 0) {
+	if (setup(&o, &r, &ch, &w) < 0) {
 		free(ns);
 		return 1;
 	}
 	printf("PING %s (%s): %" PRIu64 " bytes\n", o.uri, zc_backend_name(r),
 	       o.size);
 	while (!interrupted && n < cap) {
-		rc = one(&o, ch, n, &ns[n]);
+		rc = one(&o, &w, ch, n, &ns[n]);
 		if (rc < 0)
 			break;
 		printf("%" PRIu64 " bytes from %s: seq=%" PRIu64 " time=%.1f us\n",
@@ -230,6 +241,7 @@ int cmd_ping(int argc, char **argv)
 		       o.uri, n, lat.min_us, lat.p50_us, lat.p99_us, lat.max_us);
 	}
 	zc_channel_close(ch);
+	waiter_fini(&w);
 	zc_close(r);
 	free(ns);
 	return rc < 0 ? 1 : 0;

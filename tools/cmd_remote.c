@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "proc.h"
 #include "remote.h"
+#include "waiter.h"
 
 #define MAX_SERVICES 8
 
@@ -42,7 +43,7 @@ static void usage(FILE *f)
 "  --size N          source: message size (4K)\n"
 "  --count N         sink/source: stop after N messages (0: never)\n"
 "  --check KIND      sink checks, source writes: none, pattern, crc (none)\n"
-"  --wait MODE       busy, spin or sleep (spin)\n"
+"  --wait MODE       busy, spin, sleep or uring (spin)\n"
 "  --timeout SEC     wait this long for the region and channels (10)\n"
 "  --cpu N           run on CPU N\n"
 "  --quiet           print nothing but errors\n");
@@ -56,7 +57,7 @@ struct remote_opts {
 	int announce;
 	uint64_t size, count;
 	enum payload_kind kind;
-	enum zc_wait_mode wait;
+	enum tool_wait wait;
 	double timeout;
 	int cpu;
 	int quiet;
@@ -108,7 +109,7 @@ static int parse_opts(int argc, char **argv, struct remote_opts *o)
 
 	*o = (struct remote_opts){
 		.modes = { SERVE_ECHO }, .nmodes = 1, .size = 4096,
-		.kind = PAYLOAD_NONE, .wait = ZC_WAIT_SPIN_SLEEP,
+		.kind = PAYLOAD_NONE, .wait = TOOL_WAIT_SPIN,
 		.timeout = 10, .cpu = -1,
 	};
 	while ((c = getopt_long(argc, argv, ":m:c:as:n:k:w:t:C:qh", longopts,
@@ -145,7 +146,7 @@ static int parse_opts(int argc, char **argv, struct remote_opts *o)
 			}
 			break;
 		case 'w':
-			if (parse_wait_mode("--wait", optarg, &o->wait) < 0)
+			if (parse_tool_wait("--wait", optarg, &o->wait) < 0)
 				return -1;
 			break;
 		case 't':
@@ -214,7 +215,8 @@ static int open_services(zc_region *r, const struct remote_opts *o,
 }
 
 /* Serve until done; 0 when the host left or every limit was reached. */
-static int serve(zc_region *r, const char *uri, struct service *svc, int n)
+static int serve(struct waiter *w, const char *uri, struct service *svc,
+		 int n)
 {
 	int i, rc, busy, all_done;
 
@@ -239,10 +241,10 @@ static int serve(zc_region *r, const char *uri, struct service *svc, int n)
 			return 0;
 		if (busy)
 			continue;
-		rc = zc_region_wait(r, 1000);
+		rc = waiter_wait(w, 1000);
 		if (rc == 0)
 			continue;	/* work arrived: no system call on this path */
-		if (rc == -EPIPE || !zc_peer_alive(r)) {
+		if (rc == -EPIPE || !zc_peer_alive(w->r)) {
 			/* The host left: take what it sent before going. */
 			for (i = 0; i < n; i++)
 				while (service_poll(&svc[i]) > 0)
@@ -284,6 +286,7 @@ int cmd_remote(int argc, char **argv)
 	struct service svc[MAX_SERVICES];
 	struct remote_opts o;
 	struct sigaction sa;
+	struct waiter w;
 	zc_region *r;
 	int rc, i, bad = 0;
 
@@ -303,9 +306,16 @@ int cmd_remote(int argc, char **argv)
 		zc_errorf("cannot attach to '%s': %s", o.uri, zc_strerror(rc));
 		return 1;
 	}
-	zc_set_wait_mode(r, o.wait, 0);
+	rc = waiter_init(&w, r, o.wait);
+	if (rc < 0) {
+		zc_errorf("cannot set up waiting (%s): %s", tool_wait_name(o.wait),
+			  zc_strerror(rc));
+		zc_close(r);
+		return 1;
+	}
 	rc = open_services(r, &o, svc);
 	if (rc < 0) {
+		waiter_fini(&w);
 		zc_close(r);
 		return 1;
 	}
@@ -317,7 +327,7 @@ int cmd_remote(int argc, char **argv)
 				service_mode_name(svc[i].mode), svc[i].ch->name);
 		fprintf(stderr, ".\n");
 	}
-	rc = serve(r, o.uri, svc, o.nmodes);
+	rc = serve(&w, o.uri, svc, o.nmodes);
 	for (i = 0; i < o.nmodes; i++) {
 		if (!o.quiet)
 			fprintf(stderr, "zc remote: %s '%s': %" PRIu64 " messages, %"
@@ -327,6 +337,7 @@ int cmd_remote(int argc, char **argv)
 		bad += svc[i].all_bad != 0;
 		zc_channel_close(svc[i].ch);
 	}
+	waiter_fini(&w);
 	zc_close(r);
 	if (bad)
 		zc_errorf("%d channel(s) received messages that failed the %s check",

@@ -39,7 +39,7 @@ grep -q '\[8/8\] 1 MiB' "$TMP/err" || fail "no progress lines on stderr"
 echo "ok: table and progress"
 
 # Other wait modes and the CRC check, two sizes, no baselines.
-for w in busy sleep; do
+for w in busy sleep uring; do
 	timeout 60 "$ZC" bench --seconds 0.05 --sizes 64,64K --wait "$w" --check crc \
 		--no-baselines --quiet --json "$TMP/w.json" >/dev/null 2>"$TMP/err" ||
 		fail "zc bench --wait $w --check crc: $(cat "$TMP/err")"

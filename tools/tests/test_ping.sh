@@ -18,6 +18,16 @@ grep -q "20 messages, 60000 bytes, 0 bad" "$TMP/remote.err" ||
 	fail "remote's count is wrong: $(cat "$TMP/remote.err")"
 echo "ok: 20 round trips through zc remote --mode echo"
 
+# The same with both sides waiting in io_uring (multishot poll on the doorbell).
+timeout 30 "$ZC" remote "$name-u" --mode echo --wait uring --quiet &
+rpid=$!
+sleep 0.2
+timeout 30 "$ZC" ping "$name-u" --wait uring --count 20 --interval 0.001 >"$TMP/ping" 2>"$TMP/err" ||
+	fail "ping --wait uring exited non-zero: $(cat "$TMP/err")"
+[ "$(grep -c '^64 bytes from' "$TMP/ping")" -eq 20 ] || fail "uring: want 20 replies"
+wait "$rpid" || fail "zc remote --wait uring exited non-zero"
+echo "ok: 20 round trips with io_uring waits on both sides"
+
 expect_clean_failure "ping with no remote" timeout 20 "$ZC" ping "cli-ping-none-$$" --timeout 0.5
 grep -q "no remote core attached" "$TMP/err" || fail "message unclear"
 expect_clean_failure "remote with no host" timeout 20 "$ZC" remote "cli-ping-none-$$" --timeout 0.3
