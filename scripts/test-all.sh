@@ -41,7 +41,7 @@ step "tests (-Werror)" build_and_test build-ci "" --buildtype=debugoptimized
 # Sanitized runs: fewer stress messages (ASan/TSan are 5-15x slower), same checks.
 export ZC_STRESS_MSGS=2000000
 step "tests under ASan+UBSan" build_and_test build-asan "" \
-	-Db_sanitize=address,undefined -Db_lundef=false -Dparts=tools,firmware,tests
+	-Db_sanitize=address,undefined -Db_lundef=false -Dparts=tools,firmware,tests,examples
 step "threaded and multi-process tests under TSan" build_and_test build-tsan "threads process" \
 	-Db_sanitize=thread -Db_lundef=false -Dparts=tests
 unset ZC_STRESS_MSGS
