@@ -35,6 +35,11 @@ ninja -C "$build" bench/zc-bench
 mkdir -p "$out"
 rm -f "$out/hist.jsonl"
 
+load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo 0)
+if [ "${load%%.*}" -ge 1 ] 2>/dev/null; then
+	echo "bench/run.sh: load average is $load: other work will share the cores and busy-poll figures will suffer." >&2
+fi
+
 set -- "$build/bench/zc-bench" "--benchmark_filter=$filter" \
 	"--benchmark_repetitions=$reps" "--benchmark_min_time=$min_time" \
 	"--benchmark_out=$out/results.json" "--benchmark_out_format=json" \
