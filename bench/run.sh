@@ -7,7 +7,9 @@
 #
 # Environment: REPS (5), MIN_TIME (0.2 s per case), BUILD (build-bench),
 # ZC_BENCH_CPUS (producer,consumer CPUs; default the first two), OUT
-# (results directory, default $BUILD/bench-results), DOCS (docs).
+# (results directory, default $BUILD/bench-results), DOCS (docs), WRAP (a
+# command to run zc-bench under, e.g. "nice -n -10" or "chrt -f 10" on a
+# shared machine: a busy-poller that loses its core measures the scheduler).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -40,7 +42,8 @@ if [ "${load%%.*}" -ge 1 ] 2>/dev/null; then
 	echo "bench/run.sh: load average is $load: other work will share the cores and busy-poll figures will suffer." >&2
 fi
 
-set -- "$build/bench/zc-bench" "--benchmark_filter=$filter" \
+# shellcheck disable=SC2086 # WRAP is a command line, split on purpose
+set -- ${WRAP:-} "$build/bench/zc-bench" "--benchmark_filter=$filter" \
 	"--benchmark_repetitions=$reps" "--benchmark_min_time=$min_time" \
 	"--benchmark_out=$out/results.json" "--benchmark_out_format=json" \
 	"--benchmark_enable_random_interleaving=true" \
@@ -48,5 +51,6 @@ set -- "$build/bench/zc-bench" "--benchmark_filter=$filter" \
 echo "bench/run.sh: $*" >&2
 "$@"
 "$py" bench/report --json "$out/results.json" --hist "$out/hist.jsonl" \
-	--command "REPS=$reps MIN_TIME=$min_time bench/run.sh '$filter'  # = $*" \
+	--command "REPS=$reps MIN_TIME=$min_time${WRAP:+ WRAP='$WRAP'} bench/run.sh '$filter'
+# which ran: $*" \
 	--findings bench/findings.md --out "$docs"
