@@ -41,6 +41,8 @@ struct bench_opts {
 	int baselines;
 	int pin;		/* host on CPU 0, remote on CPU 1 */
 	int quiet;
+	double load_before;	/* 1-minute load average when the run began */
+	long cpus;		/* CPUs online */
 };
 
 struct latency {

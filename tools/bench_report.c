@@ -175,9 +175,11 @@ int bench_write_json(FILE *f, const struct bench_opts *o, const char *uri,
 	json_string(f, uri);
 	fprintf(f, ",\n  \"wait\": \"%s\",\n  \"seconds\": %g,\n"
 		"  \"latency_seconds\": %g,\n  \"batch\": %" PRIu64 ",\n"
-		"  \"check\": \"%s\",\n  \"pinned\": %s,\n  \"results\": [",
+		"  \"check\": \"%s\",\n  \"pinned\": %s,\n  \"cpus\": %ld,\n"
+		"  \"load_average_before\": %.2f,\n  \"results\": [",
 		tool_wait_name(o->wait), o->seconds, o->lat_seconds, o->batch,
-		payload_kind_name(o->kind), o->pin ? "true" : "false");
+		payload_kind_name(o->kind), o->pin ? "true" : "false", o->cpus,
+		o->load_before);
 	for (i = 0; i < n; i++) {
 		fprintf(f, "%s\n    {\"size\": %" PRIu64 ", \"slot_size\": %u, \"slots\": %u, "
 			"\"seconds\": %.6f, \"messages\": %" PRIu64 ", \"bytes\": %" PRIu64

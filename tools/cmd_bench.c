@@ -154,6 +154,19 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 	return 0;
 }
 
+static double load_average(void)
+{
+	double l = -1;
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	if (f) {
+		if (fscanf(f, "%lf", &l) != 1)
+			l = -1;
+		fclose(f);
+	}
+	return l;
+}
+
 static int run_baselines(const struct bench_opts *o,
 			 struct baseline_result *b)
 {
@@ -202,6 +215,12 @@ int cmd_bench(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	o.cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	o.load_before = load_average();
+	/* Other work on the CPUs skews every number: say so up front. */
+	if (o.load_before > 0.5 * (double)o.cpus)
+		fprintf(stderr, "zc bench: warning: this machine is busy (load average %.1f on %ld CPUs); expect noisy numbers, and compare only ratios.\n",
+			o.load_before, o.cpus);
 	if (!o.quiet)
 		fprintf(stderr, "zc bench: region %s, wait %s, %g s streaming + %g s ping-pong per size, batch %d, check %s%s\n",
 			uri, tool_wait_name(o.wait), o.seconds, o.lat_seconds,
