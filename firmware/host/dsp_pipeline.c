@@ -9,7 +9,11 @@
  * thread with no data plane, to show what the data plane costs.
  *
  *   zc-dsp-pipeline [--fw PATH] [--samples N] [--taps T] [--frame S]
- *                   [--complex] [--inflight K] [--busy] [--check-every M]
+ *                   [--complex] [--inflight K] [--busy | --sleep] [--check-every M]
+ *
+ * --busy: both sides spin (lowest latency, two cores); --sleep: both sleep
+ * on their doorbells whenever they wait (the CPU figures then show the
+ * work, not the spinning); default: spin a little, then sleep.
  *
  * Exit status 0 when every checked sample matched the reference.
  */
@@ -34,7 +38,7 @@ struct opts {
 	const char *fw;
 	uint64_t samples;
 	uint32_t taps, frame, inflight, check_every;
-	int complex, busy;
+	int complex, busy, sleep;
 };
 
 static double now_s(void)
@@ -102,7 +106,7 @@ static int cmp_double(const void *a, const void *b)
 static void usage(void)
 {
 	fprintf(stderr, "usage: zc-dsp-pipeline [--fw PATH] [--samples N] [--taps T] "
-		"[--frame S] [--complex] [--inflight K] [--busy] [--check-every M]\n");
+		"[--frame S] [--complex] [--inflight K] [--busy | --sleep] [--check-every M]\n");
 	exit(2);
 }
 
@@ -117,14 +121,16 @@ static void parse(struct opts *o, int argc, char **argv)
 	o->frame = 1024;
 	o->inflight = 16;
 	o->check_every = 61;
-	o->complex = o->busy = 0;
+	o->complex = o->busy = o->sleep = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (!strcmp(a, "--complex"))
 			o->complex = 1;
 		else if (!strcmp(a, "--busy"))
-			o->busy = 1;
+			o->busy = 1, o->sleep = 0;
+		else if (!strcmp(a, "--sleep"))
+			o->sleep = 1, o->busy = 0;
 		else if (!v)
 			usage();
 		else if (!strcmp(a, "--fw"))
@@ -235,10 +241,10 @@ int main(int argc, char **argv)
 	}
 	{
 		char *args[] = { (char *)o.fw, (char *)"--quiet",
-				 (char *)(o.busy ? "--busy" : "--spin"),
+				 (char *)(o.busy ? "--busy" : o.sleep ? "--sleep" : "--spin"),
 				 (char *)"20000", uri, NULL };
 
-		if (o.busy)
+		if (o.busy || o.sleep)
 			args[3] = uri, args[4] = NULL;
 		rc = o.fw ? posix_spawn(&pid, o.fw, NULL, NULL, args, environ) : ENOENT;
 		if (rc) {
@@ -249,6 +255,8 @@ int main(int argc, char **argv)
 	}
 	if (o.busy)
 		zc_set_wait_mode(r, ZC_WAIT_BUSY, 0);
+	else if (o.sleep)
+		zc_set_wait_mode(r, ZC_WAIT_SLEEP, 0);
 	rc = zc_wait_peer(r, 10000);
 	if (!rc)
 		rc = zc_channel_open(r, "fir.ctl", 0x10, 10000, &ctl);
@@ -351,7 +359,7 @@ int main(int argc, char **argv)
 	fail = worst > 2e-6;
 	printf("zc-dsp-pipeline: %s FIR, %u taps, %u-sample frames, %u in flight, %s\n",
 	       o.complex ? "complex" : "real", o.taps, o.frame, o.inflight,
-	       o.busy ? "busy-poll" : "spin-then-sleep");
+	       o.busy ? "busy-poll" : o.sleep ? "sleep" : "spin-then-sleep");
 	printf("  pipeline: %llu samples in %.3f s = %.2f Msamples/s\n",
 	       (unsigned long long)o.samples, el, o.samples / el / 1e6);
 	printf("  latency per frame (send to filtered frame back): p50 %.1f us, p99 %.1f us, max %.1f us\n",
