@@ -427,7 +427,10 @@ def main():
     p.add_argument("--bench")
     p.add_argument("--emitter")
     p.add_argument("--lib")
+    p.add_argument("--libzc-without-probes", action="store_true")
     a = p.parse_args()
+    if a.libzc_without_probes and a.scenario in ("stream", "write"):
+        skip("libzc was built with -Dprobes=false: it has no probes to trace")
     {"stream": scenario_stream, "write": scenario_write,
      "loopback": scenario_loopback, "emitter": scenario_emitter,
      "emitter_ns": lambda a: scenario_emitter(a, in_ns=True),
