@@ -38,8 +38,10 @@ int main(int argc, char **argv)
 	}
 
 	zcb::register_limits();
+	zcb::register_rings();
 	zcb::register_baselines();
-	zcb::register_zc();
+	zcb::register_zc_tput();
+	zcb::register_zc_rtt();
 
 	benchmark::Initialize(&argc, argv);
 	if (benchmark::ReportUnrecognizedArguments(argc, argv))

@@ -194,8 +194,10 @@ constexpr int kWarmTrips = 64;
 
 // Registration entry points, one per source file.
 void register_limits();
+void register_rings();
 void register_baselines();
-void register_zc();
+void register_zc_tput();
+void register_zc_rtt();
 
 // Matrix shared by every transport.
 extern const std::vector<size_t> kSizes;
