@@ -167,31 +167,59 @@ static double load_average(void)
 	return l;
 }
 
-static int run_baselines(const struct bench_opts *o,
-			 struct baseline_result *b)
+static int run_pipe(const struct bench_opts *o, struct baseline_result *b)
 {
-	char sz[32];
+	return bench_pipe(o, BASELINE_SIZE, b);
+}
 
-	fmt_size(BASELINE_SIZE, sz, sizeof(sz));
-	bench_progress(o, "baseline: pipe, %s blocks...", sz);
-	if (bench_pipe(o, BASELINE_SIZE, &b[0]) < 0)
-		return -1;
-	bench_progress(o, "baseline: unix socket, %s blocks...", sz);
-	if (bench_unix_socket(o, BASELINE_SIZE, &b[1]) < 0)
-		return -1;
-	bench_progress(o, "baseline: bare spsc ring of 16-byte descriptors...");
-	if (bench_spsc16(o, &b[2]) < 0)
-		return -1;
-	bench_progress(o, "baseline: core-to-core streaming, 1 MiB blocks...");
-	if (bench_stream(o, STREAM_SIZE, &b[3]) < 0)
-		return -1;
-	return 4;
+static int run_socket(const struct bench_opts *o, struct baseline_result *b)
+{
+	return bench_unix_socket(o, BASELINE_SIZE, b);
+}
+
+static int run_stream(const struct bench_opts *o, struct baseline_result *b)
+{
+	return bench_stream(o, STREAM_SIZE, b);
+}
+
+/*
+ * Each baseline runs right after the zc size it is held against, so the
+ * two numbers of a ratio are measured as close together as possible.
+ */
+static const struct baseline_def {
+	uint64_t compare_size;
+	int (*run)(const struct bench_opts *o, struct baseline_result *b);
+	const char *doing;
+} baselines[] = {
+	{ BASELINE_SIZE, run_pipe, "pipe, 4 KiB blocks" },
+	{ BASELINE_SIZE, run_socket, "unix socket, 4 KiB blocks" },
+	{ 64, bench_spsc16, "bare spsc ring of 16-byte descriptors" },
+	{ STREAM_SIZE, run_stream, "core-to-core streaming, 1 MiB blocks" },
+};
+#define NBASELINES ((int)(sizeof(baselines) / sizeof(baselines[0])))
+
+/* Run the baselines held against @size (all the rest when @size is 0). */
+static int run_baselines(const struct bench_opts *o, uint64_t size,
+			 struct baseline_result *b, int *done)
+{
+	int i;
+
+	for (i = 0; i < NBASELINES; i++) {
+		if (done[i] || (size && baselines[i].compare_size != size))
+			continue;
+		bench_progress(o, "baseline: %s...", baselines[i].doing);
+		if (baselines[i].run(o, &b[i]) < 0)
+			return -1;
+		done[i] = 1;
+	}
+	return 0;
 }
 
 int cmd_bench(int argc, char **argv)
 {
 	struct bench_result res[BENCH_MAX_SIZES];
-	struct baseline_result base[4];
+	struct baseline_result base[NBASELINES];
+	int done[NBASELINES] = { 0 };
 	struct bench_opts o;
 	char uri[128], sz[32];
 	FILE *json = NULL;
@@ -237,13 +265,17 @@ int cmd_bench(int argc, char **argv)
 		bench_progress(&o, "[%d/%d] %s: %.3g M msgs/s, %.2f GB/s, rtt p50 %.1f us",
 			       i + 1, o.nsizes, sz, res[i].msgs_per_s / 1e6,
 			       res[i].gb_per_s, res[i].lat.p50_us);
-	}
-	if (o.baselines) {
-		nb = run_baselines(&o, base);
-		if (nb < 0) {
+		if (o.baselines && run_baselines(&o, o.sizes[i], base, done) < 0) {
 			rc = 1;
 			goto out;
 		}
+	}
+	if (o.baselines) {
+		if (run_baselines(&o, 0, base, done) < 0) {
+			rc = 1;
+			goto out;
+		}
+		nb = NBASELINES;
 	}
 	bench_progress_done(&o);
 	bench_print_table(stdout, &o, res, o.nsizes, base, nb);
