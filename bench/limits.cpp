@@ -134,7 +134,7 @@ struct alignas(128) Flag {
 	std::atomic<uint32_t> full;
 };
 
-void tput_stream(benchmark::State &st, size_t size, bool huge)
+void tput_stream(benchmark::State &st, size_t size, bool huge, bool process)
 {
 	size_t stride = (size + 4095) & ~(size_t)4095;
 	size_t total = stride * kStreamBufs;
@@ -155,7 +155,7 @@ void tput_stream(benchmark::State &st, size_t size, bool huge)
 	}
 	auto *base = static_cast<uint8_t *>(mem);
 	Control *ctl = duo.ctl;
-	bool ok = duo.start(false, [=]() {
+	bool ok = duo.start(process, [=]() {
 		uint64_t seq = 0;
 
 		ctl->ready.store(1);
@@ -220,13 +220,17 @@ void register_limits()
 			->UseRealTime();
 		benchmark::RegisterBenchmark(("bw/memset" + s).c_str(), bw_memset, size)
 			->UseRealTime();
-		benchmark::RegisterBenchmark(("tput/stream/proc:thread/pages:normal" + s).c_str(),
-					     tput_stream, size, false)
-			->UseRealTime();
-		if (g_cfg.hugepages)
-			benchmark::RegisterBenchmark(("tput/stream/proc:thread/pages:huge" + s).c_str(),
-						     tput_stream, size, true)
-				->UseRealTime();
+		for (bool process : {false, true})
+			for (bool huge : {false, true}) {
+				if (huge && !g_cfg.hugepages)
+					continue;
+				std::string n = std::string("tput/stream/proc:") +
+						(process ? "process" : "thread") +
+						"/pages:" + (huge ? "huge" : "normal") + s;
+				benchmark::RegisterBenchmark(n.c_str(), tput_stream, size,
+							     huge, process)
+					->UseRealTime();
+			}
 	}
 }
 
