@@ -28,15 +28,18 @@ echo "ok: live region, attached"
 busy="cli-info-busy-$$"
 timeout 30 "$ZC" remote "$busy" --mode echo --quiet &
 rpid=$!
-sleep 0.1
-timeout 30 "$ZC" ping "$busy" --count 40 --interval 0.02 >/dev/null 2>"$TMP/ping.err" &
+timeout 30 "$ZC" ping "$busy" --count 0 --interval 0.01 >"$TMP/ping.out" 2>"$TMP/ping.err" &
 ppid=$!
-sleep 0.4
+PIDS="$mk $rpid $ppid"
+# Look only once round trips flow: both sides are attached then.
+for _ in $(seq 100); do grep -q "bytes from" "$TMP/ping.out" && break; sleep 0.1; done
 "$ZC" info "$busy" >"$TMP/busy" 2>"$TMP/err" || fail "info on a busy region: $(cat "$TMP/err")"
+sleep 0.2
+kill -INT "$ppid"
 wait "$ppid" || fail "ping was disturbed by zc info: $(cat "$TMP/ping.err")"
 wait "$rpid" || fail "zc remote was disturbed by zc info"
 grep -q "^host    up" "$TMP/busy" && grep -q "^remote  up" "$TMP/busy" ||
-	fail "busy region does not show both sides up"
+	fail "busy region does not show both sides up: $(cat "$TMP/busy")"
 grep -q "echo .*open    open" "$TMP/busy" || fail "busy region lacks the open echo channel"
 echo "ok: busy region read without disturbing it"
 
