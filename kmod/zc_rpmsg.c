@@ -12,6 +12,13 @@
  * A message is at most one slot (slot_size - 16 bytes). Fragmented
  * messages from the remote are not reassembled here: each such frame fails
  * a read() with -EMSGSIZE and is discarded, never silently.
+ *
+ * Like an rpmsg endpoint whose remote went away, a file that was open when
+ * the remote was lost is dead: read() and write() fail with -EPIPE and
+ * poll() reports EPOLLHUP for good; reopen to talk to the next remote.
+ * While no remote is attached, write() waits for one (-EAGAIN with
+ * O_NONBLOCK), so nothing is queued that the next remote's reset would
+ * drop.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -39,11 +46,18 @@ struct zc_region {
 	struct zc_superblock *sb;
 	unsigned int nr_ept;
 	bool had_peer;
-	bool peer_lost;
+	bool peer_up;			/* a remote is attached and accepted */
+	u32 losses;			/* remotes lost so far */
 	u32 generation;
 	atomic64_t bell_seq;		/* doorbells from the remote */
 	wait_queue_head_t wq;		/* readers, writers, pollers */
 	struct zc_ept *ept;
+};
+
+/* One open file of an endpoint. */
+struct zc_ept_file {
+	struct zc_ept *e;
+	u32 losses;			/* kh->losses when opened */
 };
 
 struct zc_ept {
@@ -134,10 +148,11 @@ void zc_khost_accept(struct zc_region *kh)
 		/* Release: the resets above are visible before ABSENT is. */
 		smp_store_release(&peer->state, ZC_STATE_ABSENT);
 		kh->generation++;
+		/* Release: as libzc does, the generation is published last. */
 		smp_store_release(&kh->sb->generation, kh->generation);
 	}
 	kh->had_peer = true;
-	WRITE_ONCE(kh->peer_lost, false);
+	WRITE_ONCE(kh->peer_up, true);
 	/* The accept: a libzc remote completes its attach on this doorbell. */
 	zc_link_doorbell(kh->link, ZC_ROLE_REMOTE);
 	wake_up_interruptible_all(&kh->wq);
@@ -146,7 +161,8 @@ void zc_khost_accept(struct zc_region *kh)
 /* Called when the remote's file is released. */
 void zc_khost_peer_lost(struct zc_region *kh)
 {
-	WRITE_ONCE(kh->peer_lost, true);
+	WRITE_ONCE(kh->peer_up, false);
+	WRITE_ONCE(kh->losses, kh->losses + 1);
 	wake_up_interruptible_all(&kh->wq);
 }
 
@@ -161,15 +177,33 @@ static int zc_ept_open(struct inode *inode, struct file *file)
 {
 	struct zc_ept *e = container_of(file->private_data, struct zc_ept,
 					misc);
+	struct zc_ept_file *pf = kzalloc(sizeof(*pf), GFP_KERNEL);
 
-	file->private_data = e;
+	if (!pf)
+		return -ENOMEM;
+	pf->e = e;
+	pf->losses = READ_ONCE(e->kh->losses);
+	file->private_data = pf;
 	return nonseekable_open(inode, file);
+}
+
+static int zc_ept_release(struct inode *inode, struct file *file)
+{
+	kfree(file->private_data);
+	return 0;
+}
+
+/* The remote this file talked to is gone. */
+static bool zc_ept_dead(struct zc_ept_file *pf)
+{
+	return READ_ONCE(pf->e->kh->losses) != pf->losses;
 }
 
 static ssize_t zc_ept_read(struct file *file, char __user *ubuf, size_t len,
 			   loff_t *ppos)
 {
-	struct zc_ept *e = file->private_data;
+	struct zc_ept_file *pf = file->private_data;
+	struct zc_ept *e = pf->e;
 	struct zc_region *kh = e->kh;
 	struct zc_buf b;
 	ssize_t ret;
@@ -178,6 +212,8 @@ static ssize_t zc_ept_read(struct file *file, char __user *ubuf, size_t len,
 
 	for (;;) {
 		seq = atomic64_read(&kh->bell_seq);
+		if (zc_ept_dead(pf))
+			return -EPIPE;
 		zc_want_kick(kh);
 		if (mutex_lock_interruptible(&e->lock))
 			return -ERESTARTSYS;
@@ -197,13 +233,11 @@ static ssize_t zc_ept_read(struct file *file, char __user *ubuf, size_t len,
 		mutex_unlock(&e->lock);
 		if (n < 0)
 			return n;
-		if (READ_ONCE(kh->peer_lost))
-			return -EPIPE;
 		if (file->f_flags & O_NONBLOCK)
 			return -EAGAIN;
 		if (wait_event_interruptible(kh->wq,
 					     atomic64_read(&kh->bell_seq) != seq ||
-					     READ_ONCE(kh->peer_lost)))
+					     zc_ept_dead(pf)))
 			return -ERESTARTSYS;
 	}
 }
@@ -211,7 +245,8 @@ static ssize_t zc_ept_read(struct file *file, char __user *ubuf, size_t len,
 static ssize_t zc_ept_write(struct file *file, const char __user *ubuf,
 			    size_t len, loff_t *ppos)
 {
-	struct zc_ept *e = file->private_data;
+	struct zc_ept_file *pf = file->private_data;
+	struct zc_ept *e = pf->e;
 	struct zc_region *kh = e->kh;
 	struct zc_buf b;
 	u64 seq;
@@ -221,8 +256,17 @@ static ssize_t zc_ept_write(struct file *file, const char __user *ubuf,
 		return -EMSGSIZE;
 	for (;;) {
 		seq = atomic64_read(&kh->bell_seq);
-		if (READ_ONCE(kh->peer_lost))
+		if (zc_ept_dead(pf))
 			return -EPIPE;
+		if (!READ_ONCE(kh->peer_up)) {
+			if (file->f_flags & O_NONBLOCK)
+				return -EAGAIN;
+			if (wait_event_interruptible(kh->wq,
+						     READ_ONCE(kh->peer_up) ||
+						     zc_ept_dead(pf)))
+				return -ERESTARTSYS;
+			continue;
+		}
 		zc_want_kick(kh);
 		if (mutex_lock_interruptible(&e->lock))
 			return -ERESTARTSYS;
@@ -253,14 +297,15 @@ static ssize_t zc_ept_write(struct file *file, const char __user *ubuf,
 			return -EAGAIN;
 		if (wait_event_interruptible(kh->wq,
 					     atomic64_read(&kh->bell_seq) != seq ||
-					     READ_ONCE(kh->peer_lost)))
+					     zc_ept_dead(pf)))
 			return -ERESTARTSYS;
 	}
 }
 
 static __poll_t zc_ept_poll(struct file *file, poll_table *pt)
 {
-	struct zc_ept *e = file->private_data;
+	struct zc_ept_file *pf = file->private_data;
+	struct zc_ept *e = pf->e;
 	struct zc_region *kh = e->kh;
 	__poll_t mask = 0;
 	int rx, tx;
@@ -271,20 +316,21 @@ static __poll_t zc_ept_poll(struct file *file, poll_table *pt)
 	rx = zc_rx_ready(&e->ch);
 	tx = e->spare_valid ? 1 : zc_tx_ready(&e->ch);
 	mutex_unlock(&e->lock);
+	if (zc_ept_dead(pf))
+		return EPOLLHUP | EPOLLERR;
 	if (rx > 0)
 		mask |= EPOLLIN | EPOLLRDNORM;
-	if (tx > 0 && !READ_ONCE(kh->peer_lost))
+	if (tx > 0 && READ_ONCE(kh->peer_up))
 		mask |= EPOLLOUT | EPOLLWRNORM;
 	if (rx < 0 || tx < 0)
 		mask |= EPOLLERR;
-	if (READ_ONCE(kh->peer_lost))
-		mask |= EPOLLHUP;
 	return mask;
 }
 
 static const struct file_operations zc_ept_fops = {
 	.owner = THIS_MODULE,
 	.open = zc_ept_open,
+	.release = zc_ept_release,
 	.read = zc_ept_read,
 	.write = zc_ept_write,
 	.poll = zc_ept_poll,

@@ -63,6 +63,8 @@ run_test libzc_peer zc_libzc.sh test_peer
 run_test rpmsg_load zc_load.sh reload links=2 rpmsg_link=1 rpmsg_chans=2 pool_size=4194304 slot_size=4096
 run_test rpmsg zc_rpmsg 1
 run_test rpmsg_example zc_rpmsg_example.sh
+run_test rpmsg_bench zc_rtbench 3000
+run_test rpmsg_bench2 zc_rtbench 1000
 run_test rmmod zc_load.sh unload
 
 echo "ZC-DMESG-BEGIN"

@@ -190,6 +190,7 @@ s=$(sed -n 's/^zc_lstream shm.* \([0-9]*\) msg\/s.*/\1/p' "$LOG")
 if [ -n "$k" ] && [ -n "$s" ] && [ "$s" -gt 0 ]; then
 	echo "kmod/qemu: libzc stream kmod $k msg/s, shm $s msg/s, ratio kmod/shm $(awk "BEGIN { printf \"%.2f\", $k / $s }")"
 fi
+sed -n 's/^ZC-BENCH /kmod\/qemu: /p' "$LOG"
 echo "kmod/qemu: boot+tests $((t2 - t1))s, total $(( $(date +%s) - t0 ))s, log $LOG"
 if [ "$fail" != 0 ]; then
 	echo "---- guest log (tail) ----"
