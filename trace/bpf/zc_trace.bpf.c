@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (MIT OR GPL-2.0)
 /*
  * zc_trace.bpf.c - turn libzc's USDT probes and zc.ko's tracepoints into
- * counters and latency histograms that zc-trace reads once a second.
+ * counters and latency histograms that zc-trace reads every interval.
  *
  * Everything is counted in hash maps with atomic adds: the handlers run in
  * the traced threads on any CPU, and a per-CPU map would cost a 2-core
@@ -28,10 +28,30 @@ const volatile int want_hist = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, 65536);
 	__type(key, struct zt_chan_key);
 	__type(value, struct zt_chan_val);
 } chan_stats SEC(".maps");
+
+/*
+ * Events that could not be recorded because a map was full: counted, so
+ * the report can say its figures are short rather than be silently wrong.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost_events SEC(".maps");
+
+static __always_inline void lost(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&lost_events, &zero);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -100,7 +120,10 @@ static __always_inline struct zt_chan_val *chan_row(__u32 chan)
 	if (v)
 		return v;
 	bpf_map_update_elem(&chan_stats, &k, &zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&chan_stats, &k);
+	v = bpf_map_lookup_elem(&chan_stats, &k);
+	if (!v)
+		lost();
+	return v;
 }
 
 static __always_inline __u32 log2_u64(__u64 v)
@@ -129,8 +152,10 @@ static __always_inline void hist_add(__u32 kind, __u32 chan, __u64 delta_ns)
 
 		bpf_map_update_elem(&hists, &k, &zero, BPF_NOEXIST);
 		h = bpf_map_lookup_elem(&hists, &k);
-		if (!h)
+		if (!h) {
+			lost();
 			return;
+		}
 	}
 	slot = log2_u64(delta_ns);
 	if (slot >= ZT_HIST_SLOTS)
@@ -414,13 +439,19 @@ struct zt_tp_mmap {
 static __always_inline void kmod_count(__u32 link, __u32 event, __u32 side)
 {
 	struct zt_kmod_key k = { .link = link, .event = event, .side = side };
-	__u64 one = 1, *v;
+	__u64 zero = 0, *v;
 
 	v = bpf_map_lookup_elem(&kmod_events, &k);
-	if (v)
-		__sync_fetch_and_add(v, 1);
-	else
-		bpf_map_update_elem(&kmod_events, &k, &one, BPF_NOEXIST);
+	if (!v) {
+		/* Zero first, then add: another CPU may create it meanwhile. */
+		bpf_map_update_elem(&kmod_events, &k, &zero, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&kmod_events, &k);
+		if (!v) {
+			lost();
+			return;
+		}
+	}
+	__sync_fetch_and_add(v, 1);
 }
 
 SEC("tracepoint/zc/zc_kick")

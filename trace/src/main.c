@@ -283,6 +283,7 @@ static int run(const struct opts *o, struct zc_trace_bpf *skel, int kmod)
 	int chan_fd = bpf_map__fd(skel->maps.chan_stats);
 	int kmod_fd = kmod ? bpf_map__fd(skel->maps.kmod_events) : -1;
 	int hist_fd = o->hist ? bpf_map__fd(skel->maps.hists) : -1;
+	int lost_fd = bpf_map__fd(skel->maps.lost_events);
 	double start = now_s(), last = start, next = start + o->interval;
 	int cur = 0, alive = 0, i, rc = 0;
 
@@ -310,7 +311,7 @@ static int run(const struct opts *o, struct zc_trace_bpf *skel, int kmod)
 		if (o->duration && t - start >= o->duration)
 			break;
 		if (t >= next) {
-			if (zt_snapshot_read(&snap[cur ^ 1], chan_fd, kmod_fd) < 0) {
+			if (zt_snapshot_read(&snap[cur ^ 1], chan_fd, kmod_fd, lost_fd) < 0) {
 				rc = die("out of memory reading the counters");
 				break;
 			}
@@ -344,7 +345,7 @@ static int run(const struct opts *o, struct zc_trace_bpf *skel, int kmod)
 	}
 	/* Final partial interval and totals: a process that exited ran every
 	 * handler before its exit, so these counts are complete. */
-	if (zt_snapshot_read(&snap[cur ^ 1], chan_fd, kmod_fd) == 0) {
+	if (zt_snapshot_read(&snap[cur ^ 1], chan_fd, kmod_fd, lost_fd) == 0) {
 		double t = now_s();
 
 		if (t - last > 0.01)

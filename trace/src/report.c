@@ -86,12 +86,16 @@ static int grow(void **v, size_t *cap, size_t n, size_t size)
 	return 0;
 }
 
-int zt_snapshot_read(struct zt_snapshot *s, int chan_fd, int kmod_fd)
+int zt_snapshot_read(struct zt_snapshot *s, int chan_fd, int kmod_fd,
+		     int lost_fd)
 {
 	struct zt_chan_key ck, clast;
 	struct zt_kmod_key kk, klast;
+	__u32 zero = 0;
 	int more = 0;
 
+	if (bpf_map_lookup_elem(lost_fd, &zero, &s->lost))
+		s->lost = 0;
 	s->nchan = 0;
 	while (bpf_map_get_next_key(chan_fd, more ? &clast : NULL, &ck) == 0) {
 		clast = ck;
@@ -431,7 +435,8 @@ void zt_print_totals(struct zt_output *o, const struct zt_snapshot *cur,
 	size_t i;
 
 	if (o->json) {
-		fprintf(o->f, "{\"type\":\"total\",\"secs\":%.3f,\"channels\":[", secs);
+		fprintf(o->f, "{\"type\":\"total\",\"secs\":%.3f,\"lost_events\":%llu,\"channels\":[",
+			secs, (unsigned long long)cur->lost);
 		for (i = 0; i < cur->nchan; i++)
 			json_chan(o->f, &cur->chan[i].key, &cur->chan[i].val,
 				  0, i == 0);
@@ -471,5 +476,8 @@ void zt_print_totals(struct zt_output *o, const struct zt_snapshot *cur,
 			(unsigned long long)cur->kmod[i].count);
 	if (hist_fd >= 0)
 		print_hists(o, hist_fd);
+	if (cur->lost)
+		fprintf(o->f, "\n%llu events were not recorded (a BPF map was full): the figures above are short\n",
+			(unsigned long long)cur->lost);
 	fflush(o->f);
 }

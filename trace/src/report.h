@@ -23,10 +23,12 @@ struct zt_snapshot {
 	size_t nchan, capchan;
 	struct zt_kmod_row *kmod;
 	size_t nkmod, capkmod;
+	__u64 lost;		/* events not recorded: a map was full */
 };
 
-/* Read both counter maps (@kmod_fd may be -1). 0 or a negative errno. */
-int zt_snapshot_read(struct zt_snapshot *s, int chan_fd, int kmod_fd);
+/* Read the counter maps (@kmod_fd may be -1). 0 or a negative errno. */
+int zt_snapshot_read(struct zt_snapshot *s, int chan_fd, int kmod_fd,
+		     int lost_fd);
 void zt_snapshot_free(struct zt_snapshot *s);
 
 struct zt_output {

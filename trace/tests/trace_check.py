@@ -182,6 +182,7 @@ def scenario_stream(a):
     if not totals:
         finish()
     total, intervals = totals[0], rows_by(lines, "interval")
+    check(total.get("lost_events") == 0, "no event lost to a full map")
     h, r = st["host"], st["remote"]
     check(h["tx_frames"] == count and r["rx_frames"] == count,
           f"the workload moved {count} frames ({h['tx_frames']}, {r['rx_frames']})")
@@ -336,6 +337,7 @@ def scenario_emitter(a, in_ns=False, no_btf=False):
               f"found through the process's own root: {paths}")
     check(tracer.returncode == 0, f"zc-trace exits with its target {err.strip()}")
     total = rows_by(lines, "total")[0]
+    check(total.get("lost_events") == 0, "no event lost to a full map")
     want = {  # chan: expected counters (the rest 0)
         1: dict(tx_msgs=16, tx_bytes=160, rx_msgs=16, rx_bytes=160,
                 releases=16, kicks=2),
