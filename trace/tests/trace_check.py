@@ -21,6 +21,8 @@ Scenarios (--scenario):
              in its own mount namespace (a container's view of its files).
   nobtf      the emitter traced by a zc-trace that sees no kernel BTF: -H is
              refused in one sentence, the counts still work.
+  text       the emitter traced with the human output: header, totals row,
+             histogram titles.
   errors     the one-sentence errors: target without probes, no such
              process, not root.
 
@@ -381,6 +383,39 @@ def scenario_emitter(a, in_ns=False, no_btf=False):
     finish()
 
 
+def scenario_text(a):
+    """The human output: header, per-interval rows, totals, histograms."""
+    preflight(a.tracer, True)
+    import re
+    emitter = subprocess.Popen([a.emitter], stdout=subprocess.PIPE, text=True)
+    try:
+        pid = int(read_line(emitter, time.monotonic() + 30, "ready").split()[1])
+        tracer = subprocess.Popen([a.tracer, "-p", str(pid), "-H", "-i", "0.2"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True)
+        deadline = time.monotonic() + 30
+        while "Ctrl-C to stop" not in tracer.stderr.readline():
+            if time.monotonic() > deadline or tracer.poll() is not None:
+                raise TimeoutError("zc-trace did not attach")
+        os.kill(pid, signal.SIGUSR1)
+        emitter.communicate(timeout=60)
+        out, _ = tracer.communicate(timeout=15)
+    except Exception:
+        emitter.kill()
+        raise
+    print(out)
+    check(tracer.returncode == 0, "zc-trace exits with its target")
+    check(re.search(r"^TIME +PID CHAN +TX msg/s +RX msg/s", out, re.M) is not None,
+          "the rate header")
+    check(re.search(rf"^\s*{pid}\s+1\s+16\s+160\s+16\s+160\s+2\s+0\s+0$", out, re.M)
+          is not None, "the totals row of channel 1 (16 frames, 160 bytes, 2 kicks)")
+    check(re.search(r"^send_recv latency \(ns\), chan 1, 16 samples:$", out, re.M)
+          is not None, "the send->recv histogram of channel 1")
+    check(re.search(r"^reserve_send latency \(ns\), chan 4, 1 samples:$", out, re.M)
+          is not None, "the reserve->send histogram of channel 4")
+    finish()
+
+
 def scenario_errors(a):
     preflight(a.tracer, False)
     sleeper = subprocess.Popen(["sleep", "30"])
@@ -423,7 +458,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--scenario", required=True,
                    choices=["stream", "write", "loopback", "emitter",
-                            "emitter_ns", "nobtf", "errors"])
+                            "emitter_ns", "nobtf", "text", "errors"])
     p.add_argument("--tracer", required=True)
     p.add_argument("--stream")
     p.add_argument("--bench")
@@ -437,6 +472,7 @@ def main():
      "loopback": scenario_loopback, "emitter": scenario_emitter,
      "emitter_ns": lambda a: scenario_emitter(a, in_ns=True),
      "nobtf": lambda a: scenario_emitter(a, no_btf=True),
+     "text": scenario_text,
      "errors": scenario_errors}[a.scenario](a)
 
 
