@@ -5,8 +5,9 @@
 # QEMU (TCG) with them in an initramfs, and judge the result lines.
 #
 # Usage (from anywhere): bash kmod/qemu/run.sh
-# Env: ZC_KMOD_BUILD (build dir, default kmod/build), ZC_QEMU_TIMEOUT (s),
-#      ZC_SKIP_APT=1 (do not touch packages), ZC_KEEP_LOG=1.
+# Env: ZC_KMOD_BUILD (build dir, default kmod/build), ZC_QEMU_TIMEOUT (s,
+#      default 480: only reached on a hang), ZC_SKIP_APT=1 (do not touch
+#      packages), ZC_ONLY="test ..." (run a subset, for development).
 # Exit status: 0 when every planned test passed and the kernel log is clean.
 set -euo pipefail
 
@@ -15,7 +16,7 @@ KMOD=$(dirname "$HERE")
 ROOT=$(dirname "$KMOD")
 BUILD=${ZC_KMOD_BUILD:-$KMOD/build}
 CACHE=$BUILD/cache
-TIMEOUT=${ZC_QEMU_TIMEOUT:-300}
+TIMEOUT=${ZC_QEMU_TIMEOUT:-480}
 LOG=$BUILD/guest.log
 
 say() { echo "kmod/qemu: $*" >&2; }
