@@ -237,7 +237,7 @@ static int fw_mgmt_poll(struct zc_fw *fw)
 
 int zc_fw_run(struct zc_fw *fw, const struct zc_fw_app *app)
 {
-	zc_u32 idle = 0;
+	zc_u32 idle = 0, busy_rounds = 0;
 	int rc, work;
 
 	fw->app_name = app->name;
@@ -261,6 +261,9 @@ int zc_fw_run(struct zc_fw *fw, const struct zc_fw_app *app)
 		work += fw_mgmt_poll(fw);
 		if (work) {
 			idle = 0;
+			/* A link that never idles still answers new host channels. */
+			if ((++busy_rounds & 0x3fff) == 0)
+				fw_scan_table(fw, app);
 			continue;
 		}
 		if (fw->deadline_ns && fw->hal->now_ns(fw->hal_ctx) >= fw->deadline_ns)
