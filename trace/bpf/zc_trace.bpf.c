@@ -349,6 +349,19 @@ int BPF_USDT(zc_full, long chan)
 	return 0;
 }
 
+/* A peer broke the protocol (a bad index, length or id): err is -errno. */
+SEC("usdt")
+int BPF_USDT(zc_broken, long chan, long err)
+{
+	struct zt_chan_val *v = chan_row((__u32)chan & 0xffff);
+
+	if (v) {
+		__sync_fetch_and_add(&v->broken, 1);
+		v->broken_err = (__s64)(int)err;
+	}
+	return 0;
+}
+
 SEC("usdt")
 int BPF_USDT(zc_reserve, long chan, long n)
 {

@@ -39,6 +39,7 @@ static struct bpf_program *prog_for(struct zc_trace_bpf *skel, int probe)
 	case ZT_P_WAKE: return skel->progs.zc_wake;
 	case ZT_P_SEND_BURST: return skel->progs.zc_send_burst;
 	case ZT_P_RECV_BURST: return skel->progs.zc_recv_burst;
+	case ZT_P_BROKEN: return skel->progs.zc_broken;
 	}
 	return NULL;
 }

@@ -25,6 +25,7 @@ const char *const zt_probe_names[ZT_P_COUNT] = {
 	[ZT_P_WAKE] = "wake",
 	[ZT_P_SEND_BURST] = "send_burst",
 	[ZT_P_RECV_BURST] = "recv_burst",
+	[ZT_P_BROKEN] = "broken",
 };
 
 #define NT_STAPSDT 3

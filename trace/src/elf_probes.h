@@ -14,6 +14,7 @@ enum zt_probe {
 	ZT_P_WAKE,
 	ZT_P_SEND_BURST,
 	ZT_P_RECV_BURST,
+	ZT_P_BROKEN,
 	ZT_P_COUNT
 };
 

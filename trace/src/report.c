@@ -172,6 +172,7 @@ static struct zt_chan_val chan_delta(const struct zt_chan_val *cur,
 		d.reserves -= prev->reserves;
 		d.wakes -= prev->wakes;
 		d.unmatched -= prev->unmatched;
+		d.broken -= prev->broken;
 	}
 	return d;
 }
@@ -179,7 +180,7 @@ static struct zt_chan_val chan_delta(const struct zt_chan_val *cur,
 static int chan_idle(const struct zt_chan_val *d)
 {
 	return !(d->tx_msgs | d->rx_msgs | d->releases | d->kicks | d->full |
-		 d->reserves | d->wakes);
+		 d->reserves | d->wakes | d->broken);
 }
 
 static void json_chan(FILE *f, const struct zt_chan_key *k,
@@ -193,12 +194,13 @@ static void json_chan(FILE *f, const struct zt_chan_key *k,
 	fprintf(f, "\"tx_msgs\":%llu,\"tx_bytes\":%llu,\"rx_msgs\":%llu,"
 		"\"rx_bytes\":%llu,\"releases\":%llu,\"kicks\":%llu,"
 		"\"full\":%llu,\"reserves\":%llu,\"wakes\":%llu,"
-		"\"unmatched\":%llu",
+		"\"unmatched\":%llu,\"broken\":%llu,\"broken_err\":%lld",
 		(unsigned long long)v->tx_msgs, (unsigned long long)v->tx_bytes,
 		(unsigned long long)v->rx_msgs, (unsigned long long)v->rx_bytes,
 		(unsigned long long)v->releases, (unsigned long long)v->kicks,
 		(unsigned long long)v->full, (unsigned long long)v->reserves,
-		(unsigned long long)v->wakes, (unsigned long long)v->unmatched);
+		(unsigned long long)v->wakes, (unsigned long long)v->unmatched,
+		(unsigned long long)v->broken, (long long)v->broken_err);
 	if (secs > 0)
 		fprintf(f, ",\"tx_msgs_per_s\":%.1f,\"tx_bytes_per_s\":%.1f,"
 			"\"rx_msgs_per_s\":%.1f,\"rx_bytes_per_s\":%.1f,"
@@ -248,6 +250,13 @@ static const char *si(double v, char *buf, size_t len)
 	return buf;
 }
 
+static void print_broken(FILE *f, const char *when,
+			 const struct zt_chan_key *k, const struct zt_chan_val *v)
+{
+	fprintf(f, "%-8s %7u %4u channel broken: %s (%lld)\n", when, k->tgid,
+		k->chan, strerror((int)-v->broken_err), (long long)v->broken_err);
+}
+
 static void text_interval(struct zt_output *o, const struct zt_snapshot *prev,
 			  const struct zt_snapshot *cur, double secs)
 {
@@ -281,6 +290,8 @@ static void text_interval(struct zt_output *o, const struct zt_snapshot *prev,
 			si(dv.rx_bytes / secs, d, sizeof(d)),
 			dv.kicks / secs, dv.full / secs, dv.wakes / secs);
 		o->rows_printed++;
+		if (dv.broken)
+			print_broken(o->f, ts, &r->key, &r->val);
 	}
 	for (i = 0; i < cur->nkmod; i++) {
 		const struct zt_kmod_row *r = &cur->kmod[i];
@@ -468,6 +479,9 @@ void zt_print_totals(struct zt_output *o, const struct zt_snapshot *cur,
 			(unsigned long long)r->val.full,
 			(unsigned long long)r->val.wakes);
 	}
+	for (i = 0; i < cur->nchan; i++)
+		if (cur->chan[i].val.broken)
+			print_broken(o->f, "", &cur->chan[i].key, &cur->chan[i].val);
 	for (i = 0; i < cur->nkmod; i++)
 		fprintf(o->f, "zc.ko link %u %s %s: %llu\n", cur->kmod[i].key.link,
 			role_name(cur->kmod[i].key.side),

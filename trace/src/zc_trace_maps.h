@@ -36,6 +36,8 @@ struct zt_chan_val {
 	__u64 reserves;
 	__u64 wakes;
 	__u64 unmatched;	/* recv whose send was not seen (sent before attach, or untraced sender) */
+	__u64 broken;		/* zc:broken: the channel was marked broken */
+	__s64 broken_err;	/* the negative errno of the last break (not a counter) */
 };
 
 struct zt_hist_key {

@@ -60,6 +60,7 @@ static void *thread_b(void *arg)
 	pthread_barrier_wait(&turn);		/* 5: A reserved and sent chan 4 */
 	DTRACE_PROBE3(zc, recv, 4, 1, 0);
 	DTRACE_PROBE3(zc, recv, 6, 1, 42);	/* never sent */
+	DTRACE_PROBE2(zc, broken, 7, -71);	/* -EPROTO */
 	return NULL;
 }
 

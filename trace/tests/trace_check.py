@@ -348,11 +348,13 @@ def scenario_emitter(a, in_ns=False, no_btf=False):
         4: dict(tx_msgs=1, tx_bytes=1, rx_msgs=1, rx_bytes=1, reserves=1),
         5: dict(full=3),
         6: dict(rx_msgs=1, rx_bytes=1, unmatched=1),
+        7: dict(broken=1, broken_err=-71),
     }
     if no_btf:  # counts only: nothing is matched, so nothing is unmatched
         del want[6]["unmatched"]
     fields = ("tx_msgs", "tx_bytes", "rx_msgs", "rx_bytes", "releases",
-              "kicks", "full", "reserves", "wakes", "unmatched")
+              "kicks", "full", "reserves", "wakes", "unmatched", "broken",
+              "broken_err")
     for chan, exp in want.items():
         row = total_row(total, pid, chan) or {}
         got = {f: row.get(f, 0) for f in fields}
@@ -411,6 +413,8 @@ def scenario_text(a):
           is not None, "the totals row of channel 1 (16 frames, 160 bytes, 2 kicks)")
     check(re.search(r"^send_recv latency \(ns\), chan 1, 16 samples:$", out, re.M)
           is not None, "the send->recv histogram of channel 1")
+    check(re.search(rf"^\s*{pid}\s+7 channel broken: Protocol error \(-71\)$", out, re.M)
+          is not None, "the broken channel, with its error")
     check(re.search(r"^reserve_send latency \(ns\), chan 4, 1 samples:$", out, re.M)
           is not None, "the reserve->send histogram of channel 4")
     finish()
