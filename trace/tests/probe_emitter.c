@@ -4,7 +4,7 @@
  * the tracer's matching logic is checked on cases a real stream rarely
  * produces on cue: message ids wrapping at 65536, the two directions of a
  * channel using the same id at once, the burst probe forms, reserve->send,
- * and a receive whose send was never seen.
+ * a receive whose send was never seen, and a broken channel.
  *
  * Two threads (A: main, B) take turns through pthread barriers. It prints
  * "ready PID" and waits for SIGUSR1 before the first probe. The expected
