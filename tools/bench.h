@@ -26,6 +26,7 @@
 #include "waiter.h"
 
 #define BENCH_MAX_SIZES 16
+#define BENCH_MAX_REPEAT 9
 
 struct bench_opts {
 	uint64_t sizes[BENCH_MAX_SIZES];
@@ -37,6 +38,7 @@ struct bench_opts {
 	const char *json;	/* write results here */
 	uint64_t batch;		/* messages per burst */
 	uint64_t slots;		/* slots per direction; 0: chosen per size */
+	uint64_t repeat;	/* rounds; each number is the median round */
 	enum payload_kind kind;
 	int baselines;
 	int pin;		/* host on CPU 0, remote on CPU 1 */
@@ -59,6 +61,8 @@ struct bench_result {
 	double msgs_per_s, gb_per_s;
 	struct latency lat;
 	uint64_t kicks, sleeps;	/* host side, streaming phase */
+	double rounds[BENCH_MAX_REPEAT];	/* msgs/s of every round (--repeat) */
+	int nrounds;
 };
 
 struct baseline_result {
@@ -70,6 +74,8 @@ struct baseline_result {
 	uint64_t msgs, bytes;
 	double msgs_per_s, gb_per_s;
 	struct latency lat;
+	double rounds[BENCH_MAX_REPEAT];
+	int nrounds;
 };
 
 /* Run one size against a fresh region and remote; 0 or a negative errno

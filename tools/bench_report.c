@@ -97,6 +97,9 @@ void bench_print_table(FILE *f, const struct bench_opts *o,
 	char label[32], a[32], sz[32];
 	int i;
 
+	if (o->repeat > 1)
+		fprintf(f, "\n(each row: the median of %d rounds by messages/s)",
+			(int)o->repeat);
 	fprintf(f, "\n%-18s %10s %9s %10s %10s %10s\n", "size", "msgs/s", "GB/s",
 		"rtt p50", "rtt p99", "rtt p99.9");
 	for (i = 0; i < n; i++) {
@@ -137,7 +140,6 @@ void bench_print_table(FILE *f, const struct bench_opts *o,
 				sz, b[i].name, 100 * z->msgs_per_s / b[i].msgs_per_s,
 				b[i].what);
 	}
-	(void)o;
 }
 
 static void json_string(FILE *f, const char *s)
@@ -154,6 +156,16 @@ static void json_string(FILE *f, const char *s)
 			fputc(c, f);
 	}
 	fputc('"', f);
+}
+
+static void json_rounds(FILE *f, const double *rate, int n)
+{
+	int i;
+
+	fprintf(f, ", \"rounds_msgs_per_s\": [");
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s%.1f", i ? ", " : "", rate[i]);
+	fputc(']', f);
 }
 
 static void json_latency(FILE *f, const struct latency *l)
@@ -175,10 +187,11 @@ int bench_write_json(FILE *f, const struct bench_opts *o, const char *uri,
 	json_string(f, uri);
 	fprintf(f, ",\n  \"wait\": \"%s\",\n  \"seconds\": %g,\n"
 		"  \"latency_seconds\": %g,\n  \"batch\": %" PRIu64 ",\n"
-		"  \"check\": \"%s\",\n  \"pinned\": %s,\n  \"cpus\": %ld,\n"
+		"  \"check\": \"%s\",\n  \"pinned\": %s,\n  \"repeat\": %d,\n  \"cpus\": %ld,\n"
 		"  \"load_average_before\": %.2f,\n  \"results\": [",
 		tool_wait_name(o->wait), o->seconds, o->lat_seconds, o->batch,
-		payload_kind_name(o->kind), o->pin ? "true" : "false", o->cpus,
+		payload_kind_name(o->kind), o->pin ? "true" : "false",
+		(int)o->repeat, o->cpus,
 		o->load_before);
 	for (i = 0; i < n; i++) {
 		fprintf(f, "%s\n    {\"size\": %" PRIu64 ", \"slot_size\": %u, \"slots\": %u, "
@@ -189,6 +202,7 @@ int bench_write_json(FILE *f, const struct bench_opts *o, const char *uri,
 			r[i].seconds, r[i].msgs, r[i].bytes, r[i].msgs_per_s,
 			r[i].gb_per_s, r[i].kicks, r[i].sleeps);
 		json_latency(f, &r[i].lat);
+		json_rounds(f, r[i].rounds, r[i].nrounds);
 		fputc('}', f);
 	}
 	fprintf(f, "\n  ],\n  \"baselines\": [");
@@ -204,6 +218,7 @@ int bench_write_json(FILE *f, const struct bench_opts *o, const char *uri,
 			fputs(", ", f);
 			json_latency(f, &b[i].lat);
 		}
+		json_rounds(f, b[i].rounds, b[i].nrounds);
 		z = zc_at(r, n, b[i].compare_size);
 		/* zc's messages/s over the baseline's: above 1, zc is faster. */
 		if (z && b[i].msgs_per_s > 0)

@@ -38,6 +38,21 @@ done
 grep -q '\[8/8\] 1 MiB' "$TMP/err" || fail "no progress lines on stderr"
 echo "ok: table and progress"
 
+# --repeat 3: every row and baseline carries its three rounds, and the
+# reported rate is one of them (the median one).
+timeout 120 "$ZC" bench --seconds 0.05 --sizes 64,4K --repeat 3 --quiet --json "$TMP/r.json" >/dev/null 2>"$TMP/err" ||
+	fail "zc bench --repeat 3: $(cat "$TMP/err")"
+python3 - "$TMP/r.json" <<'PY' || fail "--repeat JSON is wrong"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["repeat"] == 3
+for r in d["results"] + d["baselines"]:
+    rounds = r["rounds_msgs_per_s"]
+    assert len(rounds) == 3 and all(x > 0 for x in rounds), r
+    assert abs(sorted(rounds)[1] - r["msgs_per_s"]) <= 0.1, r
+print("ok: --repeat 3 reports the median round")
+PY
+
 # Other wait modes and the CRC check, two sizes, no baselines.
 for w in busy sleep uring; do
 	timeout 60 "$ZC" bench --seconds 0.05 --sizes 64,64K --wait "$w" --check crc \

@@ -15,6 +15,7 @@ expect_clean_failure "size too large" "$ZC" bench --sizes 64,3M
 expect_clean_failure "empty size list item" "$ZC" bench --sizes 64,,1K
 expect_clean_failure "batch out of range" "$ZC" bench --batch 65
 expect_clean_failure "bad wait mode" "$ZC" bench --wait nap
+expect_clean_failure "repeat out of range" "$ZC" bench --repeat 10
 expect_clean_failure "bad remote wait mode" "$ZC" remote x --wait epoll
 expect_clean_failure "bad check" "$ZC" bench --check md5
 expect_clean_failure "stray bench argument" "$ZC" bench extra
