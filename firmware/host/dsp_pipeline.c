@@ -9,11 +9,14 @@
  * thread with no data plane, to show what the data plane costs.
  *
  *   zc-dsp-pipeline [--fw PATH] [--samples N] [--taps T] [--frame S]
- *                   [--complex] [--inflight K] [--busy | --sleep] [--check-every M]
+ *                   [--complex] [--inflight K] [--busy | --sleep] [--uring]
+ *                   [--check-every M]
  *
  * --busy: both sides spin (lowest latency, two cores); --sleep: both sleep
  * on their doorbells whenever they wait (the CPU figures then show the
- * work, not the spinning); default: spin a little, then sleep.
+ * work, not the spinning); default: spin a little, then sleep. --uring: the
+ * host waits in its own io_uring (as a framework's event loop would), with
+ * zc's doorbell armed in it, instead of in zc_wait_rx().
  *
  * Exit status 0 when every checked sample matched the reference.
  */
@@ -30,7 +33,10 @@
 #include <time.h>
 #include <unistd.h>
 #include <zc/zc.h>
+#include <zc/uring.h>
 #include "fir_core.h"
+
+#define URING_TAG 0x7a63	/* our doorbell's completions in the app's ring */
 
 extern char **environ;
 
@@ -38,7 +44,7 @@ struct opts {
 	const char *fw;
 	uint64_t samples;
 	uint32_t taps, frame, inflight, check_every;
-	int complex, busy, sleep;
+	int complex, busy, sleep, uring;
 };
 
 static double now_s(void)
@@ -88,6 +94,33 @@ static double check_sample(const float *taps, uint32_t ntaps, uint32_t w,
 	return fmax(fabs(re - y[0]), w == 2 ? fabs(im - y[1]) : 0) / gain;
 }
 
+/*
+ * Wait for the firmware the way an event-loop framework would: zc's doorbell
+ * is one more completion source in the application's ring.
+ */
+static int uring_wait(zc_region *r, struct io_uring *ring)
+{
+	struct __kernel_timespec ts = { .tv_sec = 10 };
+	struct io_uring_cqe *cqe;
+	unsigned head, seen = 0;
+	int rc = zc_uring_prepare_wait(r);
+
+	if (rc)
+		return rc < 0 ? rc : 0;	/* work arrived meanwhile: do not sleep */
+	rc = io_uring_submit_and_wait_timeout(ring, &cqe, 1, &ts, NULL);
+	zc_uring_done_wait(r);
+	if (rc < 0)
+		return rc == -ETIME ? -ETIMEDOUT : rc;
+	rc = 0;
+	io_uring_for_each_cqe(ring, head, cqe) {
+		seen++;
+		if (cqe->user_data == URING_TAG && !rc)
+			rc = zc_uring_handle(r, ring, cqe);
+	}
+	io_uring_cq_advance(ring, seen);
+	return rc;
+}
+
 static double cpu_s(clockid_t clk)
 {
 	struct timespec ts;
@@ -106,7 +139,7 @@ static int cmp_double(const void *a, const void *b)
 static void usage(void)
 {
 	fprintf(stderr, "usage: zc-dsp-pipeline [--fw PATH] [--samples N] [--taps T] "
-		"[--frame S] [--complex] [--inflight K] [--busy | --sleep] [--check-every M]\n");
+		"[--frame S] [--complex] [--inflight K] [--busy | --sleep] [--uring] [--check-every M]\n");
 	exit(2);
 }
 
@@ -121,7 +154,7 @@ static void parse(struct opts *o, int argc, char **argv)
 	o->frame = 1024;
 	o->inflight = 16;
 	o->check_every = 61;
-	o->complex = o->busy = o->sleep = 0;
+	o->complex = o->busy = o->sleep = o->uring = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -131,6 +164,8 @@ static void parse(struct opts *o, int argc, char **argv)
 			o->busy = 1, o->sleep = 0;
 		else if (!strcmp(a, "--sleep"))
 			o->sleep = 1, o->busy = 0;
+		else if (!strcmp(a, "--uring"))
+			o->uring = 1;
 		else if (!v)
 			usage();
 		else if (!strcmp(a, "--fw"))
@@ -209,6 +244,7 @@ int main(int argc, char **argv)
 	pid_t pid;
 	double gain = 0, worst = 0, t0, el, base = 0, *lat, *sent_at;
 	double host_cpu, fw_cpu, base_cpu;
+	struct io_uring ring;
 	struct rusage ru;
 	uint64_t in = 0, out = 0, frames = 0, back = 0, checked = 0, nframes;
 	int rc, st, fail = 0;
@@ -289,6 +325,17 @@ int main(int argc, char **argv)
 		free(t);
 	}
 
+	if (o.uring) {
+		rc = io_uring_queue_init(8, &ring, 0);
+		if (!rc)
+			rc = zc_uring_arm(r, &ring, URING_TAG);
+		if (rc) {
+			fprintf(stderr, "zc-dsp-pipeline: cannot wait through io_uring: %s\n",
+				zc_strerror(rc));
+			return 1;
+		}
+	}
+
 	/* The pipeline: at most @inflight frames between source and sink. */
 	t0 = now_s();
 	host_cpu = cpu_s(CLOCK_PROCESS_CPUTIME_ID);
@@ -315,7 +362,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		if (n == 0) {
-			rc = zc_wait_rx(data, 10000);
+			rc = o.uring ? uring_wait(r, &ring) : zc_wait_rx(data, 10000);
 			if (rc) {
 				fprintf(stderr, "zc-dsp-pipeline: stalled at sample %llu: %s\n",
 					(unsigned long long)out, zc_strerror(rc));
@@ -357,9 +404,10 @@ int main(int argc, char **argv)
 	base = baseline(&o, taps, &base_cpu);
 	qsort(lat, nframes, sizeof(*lat), cmp_double);
 	fail = worst > 2e-6;
-	printf("zc-dsp-pipeline: %s FIR, %u taps, %u-sample frames, %u in flight, %s\n",
+	printf("zc-dsp-pipeline: %s FIR, %u taps, %u-sample frames, %u in flight, %s%s\n",
 	       o.complex ? "complex" : "real", o.taps, o.frame, o.inflight,
-	       o.busy ? "busy-poll" : o.sleep ? "sleep" : "spin-then-sleep");
+	       o.busy ? "busy-poll" : o.sleep ? "sleep" : "spin-then-sleep",
+	       o.uring ? ", host waits in io_uring" : "");
 	printf("  pipeline: %llu samples in %.3f s = %.2f Msamples/s\n",
 	       (unsigned long long)o.samples, el, o.samples / el / 1e6);
 	printf("  latency per frame (send to filtered frame back): p50 %.1f us, p99 %.1f us, max %.1f us\n",
@@ -372,6 +420,8 @@ int main(int argc, char **argv)
 	printf("  checked %llu samples against the double-precision reference: worst error %.3g of the gain: %s\n",
 	       (unsigned long long)checked, worst, fail ? "FAIL" : "ok");
 	zc_close(r);
+	if (o.uring)
+		io_uring_queue_exit(&ring);
 	free(lat);
 	free(sent_at);
 	return fail || !WIFEXITED(st) || WEXITSTATUS(st) ? 1 : 0;
