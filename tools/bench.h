@@ -41,7 +41,8 @@ struct bench_opts {
 	uint64_t repeat;	/* rounds; each number is the median round */
 	enum payload_kind kind;
 	int baselines;
-	int pin;		/* host on CPU 0, remote on CPU 1 */
+	int pin;		/* host and remote each on a CPU of their own */
+	int host_cpu, remote_cpu; /* when pinned; -1 otherwise */
 	int quiet;
 	double load_before;	/* 1-minute load average when the run began */
 	long cpus;		/* CPUs online */

@@ -145,7 +145,7 @@ static int stream(const struct bench_opts *o, make_pair_fn make,
 		return rc;
 	}
 	p.rfd = fds[0];
-	if (start_thread(&tid, sink_thread, &p, o->pin ? 1 : -1)) {
+	if (start_thread(&tid, sink_thread, &p, o->remote_cpu)) {
 		close(fds[0]);
 		close(fds[1]);
 		free(buf);
@@ -203,7 +203,7 @@ static int ping_pong(const struct bench_opts *o, make_pair_fn make,
 	}
 	p.rfd = to_peer[0];
 	p.wfd = from_peer[1];
-	if (start_thread(&tid, echo_thread, &p, o->pin ? 1 : -1)) {
+	if (start_thread(&tid, echo_thread, &p, o->remote_cpu)) {
 		rc = -EAGAIN;
 		goto out;
 	}

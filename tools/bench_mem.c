@@ -102,7 +102,7 @@ static int run_spsc(const struct bench_opts *o, struct baseline_result *res)
 	if (!q)
 		return -ENOMEM;
 	memset(q, 0, sizeof(*q));
-	if (start_thread(&tid, spsc_consumer, q, o->pin ? 1 : -1)) {
+	if (start_thread(&tid, spsc_consumer, q, o->remote_cpu)) {
 		free(q);
 		return -EAGAIN;
 	}
@@ -201,7 +201,7 @@ static int run_stream(const struct bench_opts *o, uint64_t size,
 		else
 			memset(s->buf[i], 0, size);	/* no page faults in the timing */
 	}
-	if (rc == 0 && start_thread(&tid, stream_reader, s, o->pin ? 1 : -1))
+	if (rc == 0 && start_thread(&tid, stream_reader, s, o->remote_cpu))
 		rc = -EAGAIN;
 	if (rc < 0)
 		goto out;

@@ -187,10 +187,12 @@ int bench_write_json(FILE *f, const struct bench_opts *o, const char *uri,
 	json_string(f, uri);
 	fprintf(f, ",\n  \"wait\": \"%s\",\n  \"seconds\": %g,\n"
 		"  \"latency_seconds\": %g,\n  \"batch\": %" PRIu64 ",\n"
-		"  \"check\": \"%s\",\n  \"pinned\": %s,\n  \"repeat\": %d,\n  \"cpus\": %ld,\n"
+		"  \"check\": \"%s\",\n  \"pinned\": %s,\n  \"host_cpu\": %d,\n  \"remote_cpu\": %d,\n"
+		"  \"repeat\": %d,\n  \"cpus\": %ld,\n"
 		"  \"load_average_before\": %.2f,\n  \"results\": [",
 		tool_wait_name(o->wait), o->seconds, o->lat_seconds, o->batch,
-		payload_kind_name(o->kind), o->pin ? "true" : "false",
+		payload_kind_name(o->kind), o->host_cpu >= 0 ? "true" : "false",
+		o->host_cpu, o->remote_cpu,
 		(int)o->repeat, o->cpus,
 		o->load_before);
 	for (i = 0; i < n; i++) {

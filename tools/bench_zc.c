@@ -56,7 +56,7 @@ static void choose_geometry(const struct bench_opts *o, uint64_t size,
 static int start_remote(struct run *run)
 {
 	const struct bench_opts *o = run->o;
-	char *argv[20];
+	char *argv[20], cpu[16];
 	int argc = 0;
 	uint64_t deadline;
 	int rc, status;
@@ -73,9 +73,10 @@ static int start_remote(struct run *run)
 	argv[argc++] = "--timeout";
 	argv[argc++] = "10";
 	argv[argc++] = "--quiet";
-	if (o->pin) {
+	if (o->remote_cpu >= 0) {
+		snprintf(cpu, sizeof(cpu), "%d", o->remote_cpu);
 		argv[argc++] = "--cpu";
-		argv[argc++] = "1";
+		argv[argc++] = cpu;
 	}
 	argv[argc] = NULL;
 	run->child = spawn_self(argv);

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,8 +46,31 @@ static void usage(FILE *f)
 "  --json FILE       also write the results as JSON to FILE\n"
 "  --repeat N        run everything N times (1..9), report the median round\n"
 "  --no-baselines    skip the baselines\n"
-"  --pin             host on CPU 0, remote core on CPU 1\n"
+"  --no-pin          let the scheduler place host and remote core (by default\n"
+"                    they get the first two CPUs this process may use, so a\n"
+"                    side spinning never holds the CPU its peer needs)\n"
 "  --quiet           no progress lines\n");
+}
+
+/* The first two CPUs we may run on: host, then remote core (and the
+ * baselines' second thread). With fewer than two, nothing is pinned. */
+static void choose_cpus(struct bench_opts *o)
+{
+	cpu_set_t set;
+	int cpu, found = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		return;
+	for (cpu = 0; cpu < CPU_SETSIZE && found < 2; cpu++) {
+		if (!CPU_ISSET(cpu, &set))
+			continue;
+		if (found++ == 0)
+			o->host_cpu = cpu;
+		else
+			o->remote_cpu = cpu;
+	}
+	if (found < 2)
+		o->host_cpu = o->remote_cpu = -1;
 }
 
 static int parse_opts(int argc, char **argv, struct bench_opts *o)
@@ -64,6 +88,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		{ "no-baselines", no_argument, NULL, 'B' },
 		{ "repeat", required_argument, NULL, 'r' },
 		{ "pin", no_argument, NULL, 'p' },
+		{ "no-pin", no_argument, NULL, 'P' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -79,7 +104,8 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 	o->kind = PAYLOAD_PATTERN;
 	o->baselines = 1;
 	o->repeat = 1;
-	while ((c = getopt_long(argc, argv, ":s:L:z:w:b:S:k:u:j:Br:pqh", longopts,
+	o->pin = 1;
+	while ((c = getopt_long(argc, argv, ":s:L:z:w:b:S:k:u:j:Br:pPqh", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -138,6 +164,9 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		case 'p':
 			o->pin = 1;
 			break;
+		case 'P':
+			o->pin = 0;
+			break;
 		case 'q':
 			o->quiet = 1;
 			break;
@@ -155,10 +184,9 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 	}
 	if (!lat_set)
 		o->lat_seconds = o->seconds / 2 < 0.01 ? 0.01 : o->seconds / 2;
-	if (o->pin && sysconf(_SC_NPROCESSORS_ONLN) < 2) {
-		zc_errorf("--pin needs two CPUs; this machine has one");
-		return -1;
-	}
+	o->host_cpu = o->remote_cpu = -1;
+	if (o->pin)
+		choose_cpus(o);
 	return 0;
 }
 
@@ -303,8 +331,8 @@ int cmd_bench(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (o.pin && pin_cpu(0) < 0) {
-		zc_errorf("cannot run on CPU 0: %s", strerror(errno));
+	if (o.host_cpu >= 0 && pin_cpu(o.host_cpu) < 0) {
+		zc_errorf("cannot run on CPU %d: %s", o.host_cpu, strerror(errno));
 		rc = 1;
 		goto out;
 	}
@@ -318,7 +346,7 @@ int cmd_bench(int argc, char **argv)
 		fprintf(stderr, "zc bench: region %s, wait %s, %g s streaming + %g s ping-pong per size, batch %d, check %s%s\n",
 			uri, tool_wait_name(o.wait), o.seconds, o.lat_seconds,
 			(int)o.batch, payload_kind_name(o.kind),
-			o.pin ? ", pinned" : "");
+			o.host_cpu >= 0 ? ", pinned" : "");
 	for (round = 0; round < (int)o.repeat; round++) {
 		memset(done, 0, sizeof(done));
 		for (i = 0; i < o.nsizes; i++) {
