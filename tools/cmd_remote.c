@@ -335,6 +335,7 @@ int cmd_remote(int argc, char **argv)
 				service_mode_name(svc[i].mode), svc[i].ch->name,
 				svc[i].all_msgs, svc[i].all_bytes, svc[i].all_bad);
 		bad += svc[i].all_bad != 0;
+		service_fini(&svc[i]);
 		zc_channel_close(svc[i].ch);
 	}
 	waiter_fini(&w);

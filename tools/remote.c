@@ -3,6 +3,7 @@
 #include "remote.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Waiting for a slot inside a service: long enough for any live peer. */
@@ -94,6 +95,59 @@ static int sink_poll(struct service *s)
 	return n;
 }
 
+/*
+ * One fragment of a message sent with zc_write(): checked by the same
+ * reassembler zc_read() uses (a fragment out of place, more bytes than
+ * announced or a message above max_msg is an error, never a write past
+ * the buffer), copied, and the whole message echoed once complete.
+ */
+static int echo_fragment(struct service *s, const struct zc_buf *b)
+{
+	const uint8_t *p = b->data;
+	uint64_t total = 0, max = zc_geometry(s->ch->region)->max_msg;
+	int body, done, rc;
+
+	if (b->flags & ZC_FRAME_TOTAL)
+		memcpy(&total, p, sizeof(total));
+	body = zc_reasm_feed(&s->reasm, b->flags, b->len, total, max, &done);
+	if (body < 0)
+		return body;
+	if (b->flags & ZC_FRAME_TOTAL) {
+		p += ZC_FRAME_TOTAL_SIZE;
+		if (total > s->big_cap) {
+			uint8_t *nb = realloc(s->big, total);
+
+			if (!nb)
+				return -ENOMEM;
+			s->big = nb;
+			s->big_cap = total;
+		}
+		s->big_len = 0;
+	}
+	/* zc_reasm_feed keeps big_len + body within the announced total. */
+	if (body) {
+		memcpy(s->big + s->big_len, p, (size_t)body);
+		s->big_len += (uint64_t)body;
+	}
+	if (!done)
+		return 0;
+	rc = (int)zc_write(s->ch, s->big, s->big_len, SLOT_WAIT_MS);
+	if (rc < 0)
+		return rc;
+	s->msgs++;
+	s->bytes += s->big_len;
+	s->all_msgs++;
+	s->all_bytes += s->big_len;
+	return 0;
+}
+
+void service_fini(struct service *s)
+{
+	free(s->big);
+	s->big = NULL;
+	s->big_cap = 0;
+}
+
 static int echo_poll(struct service *s)
 {
 	struct zc_buf in[ZC_BURST_MAX];
@@ -103,6 +157,14 @@ static int echo_poll(struct service *s)
 	for (i = 0; i < n; i++) {
 		struct zc_buf out;
 
+		if (in[i].flags & (ZC_FRAME_MORE | ZC_FRAME_CONT)) {
+			rc = echo_fragment(s, &in[i]);
+			if (rc == 0)
+				rc = zc_release(s->ch, &in[i]);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
 		rc = zc_reserve(s->ch, &out, SLOT_WAIT_MS);
 		if (rc < 0)
 			return rc;

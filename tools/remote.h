@@ -3,7 +3,9 @@
  * tools/remote.h - the emulated remote core's channel services, one per
  * channel, driven by a single polling loop (cmd_remote.c).
  *
- *   echo    every message goes back to the sender, same bytes
+ *   echo    every message goes back to the sender, same bytes; a message
+ *           sent in fragments (zc_write) is reassembled, then written back
+ *           whole with zc_write
  *   sink    messages are checked (payload.h) and their slots returned;
  *           an empty message asks for a struct sink_summary back
  *   source  --count messages of --size bytes (0: until the peer leaves),
@@ -28,7 +30,14 @@ struct service {
 	uint64_t msgs, bytes, bad, first_bad;	/* since the last summary */
 	uint64_t all_msgs, all_bytes, all_bad;	/* since the start */
 	int done;		/* the limit was reached */
+	/* echo: the fragmented message being reassembled */
+	struct zc_reasm reasm;
+	uint8_t *big;
+	uint64_t big_cap, big_len;
 };
+
+/* Free what a service allocated. */
+void service_fini(struct service *s);
 
 const char *service_mode_name(enum service_mode m);
 int parse_service_mode(const char *s, enum service_mode *out);
