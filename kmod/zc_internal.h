@@ -103,7 +103,8 @@ static inline u32 zc_peer_role(u32 role)
 void zc_link_doorbell(struct zc_link *link, u32 to);
 
 /* zc_rpmsg.c: the kernel as host, with /dev/zcN-rpmsgM endpoints. */
-int zc_khost_create(struct zc_link *link, unsigned int nr_ept);
+int zc_khost_create(struct zc_link *link, unsigned int nr_ept,
+		    const char *names);
 void zc_khost_destroy(struct zc_link *link);
 void zc_khost_accept(struct zc_region *kh);
 void zc_khost_peer_lost(struct zc_region *kh);

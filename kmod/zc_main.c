@@ -56,7 +56,13 @@ MODULE_PARM_DESC(rpmsg_link,
 
 static unsigned int rpmsg_chans = 1;
 module_param(rpmsg_chans, uint, 0444);
-MODULE_PARM_DESC(rpmsg_chans, "Endpoints on the rpmsg link (1-8, default 1)");
+MODULE_PARM_DESC(rpmsg_chans,
+		 "Endpoints rpmsg0.. on the rpmsg link (1-8, default 1)");
+
+static char *rpmsg_names;
+module_param(rpmsg_names, charp, 0444);
+MODULE_PARM_DESC(rpmsg_names,
+		 "Channel names for the rpmsg link's endpoints, comma-separated (overrides rpmsg_chans)");
 
 static bool contig = true;
 module_param(contig, bool, 0444);
@@ -674,7 +680,7 @@ static int zc_link_init(struct zc_link *link, u32 id)
 
 	snprintf(link->name, sizeof(link->name), "zc%u", id);
 	if ((int)id == rpmsg_link) {
-		ret = zc_khost_create(link, rpmsg_chans);
+		ret = zc_khost_create(link, rpmsg_chans, rpmsg_names);
 		if (ret) {
 			zc_pool_free(link);
 			return ret;

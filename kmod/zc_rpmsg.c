@@ -22,6 +22,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/ctype.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -35,6 +36,8 @@
 
 #define ZC_EPT_SLOTS		64
 #define ZC_EPT_ADDR_BASE	0x400
+#define ZC_EPT_MAX		8
+#define ZC_EPT_REMOTE_MIN	2	/* table entries left for the remote */
 
 struct zc_ept;
 
@@ -68,7 +71,8 @@ struct zc_ept {
 	struct zc_buf spare;		/* reserved, unsent after a faulting write */
 	bool spare_valid;
 	struct miscdevice misc;
-	char name[24];
+	char chname[ZC_NAME_MAX];	/* the channel's name in the region */
+	char name[48];			/* the device's: zcN-<chname> */
 };
 
 static struct zc_chan_entry *zc_entry(struct zc_region *kh, u32 c)
@@ -367,12 +371,12 @@ static void zc_khost_format(struct zc_region *kh)
 		struct zc_chan_entry *ent = zc_entry(kh, c);
 		struct zc_ept *e = &kh->ept[c];
 
-		snprintf(ent->name, sizeof(ent->name), "rpmsg%u", c);
+		memcpy(ent->name, e->chname, sizeof(ent->name));
 		ent->addr[ZC_SIDE_HOST] = ZC_EPT_ADDR_BASE + c;
 		ent->epoch = 1;
 		zc_chan_reset(kh->base, g, c);
 		zc_ept_bind(e, c);
-		snprintf(e->ch.name, sizeof(e->ch.name), "rpmsg%u", c);
+		memcpy(e->ch.name, e->chname, sizeof(e->ch.name));
 		e->ch.epoch = 1;
 		e->ch.announcer = ZC_SIDE_HOST;
 		/* Release: name, address and rings before the announcement. */
@@ -382,11 +386,53 @@ static void zc_khost_format(struct zc_region *kh)
 	smp_store_release(&sb->magic, ZC_MAGIC);
 }
 
-int zc_khost_create(struct zc_link *link, unsigned int nr_ept)
+/*
+ * Split @names ("echo,ctl") into channel names: 1-23 characters each, of
+ * [A-Za-z0-9._-] (they name device nodes too), at most ZC_EPT_MAX.
+ */
+static int zc_parse_names(const char *names, char out[][ZC_NAME_MAX])
 {
+	unsigned int n = 0, len = 0;
+	const char *p;
+
+	for (p = names; ; p++) {
+		if (*p == ',' || !*p) {
+			if (!len)
+				return -EINVAL;
+			out[n++][len] = 0;
+			len = 0;
+			if (!*p)
+				return n;
+			continue;
+		}
+		if (n == ZC_EPT_MAX || len == 23 ||
+		    !(isalnum(*p) || *p == '.' || *p == '_' || *p == '-'))
+			return -EINVAL;
+		out[n][len++] = *p;
+	}
+}
+
+int zc_khost_create(struct zc_link *link, unsigned int nr_ept,
+		    const char *names)
+{
+	char chnames[ZC_EPT_MAX][ZC_NAME_MAX];
 	struct zc_region *kh;
 	unsigned int i;
 	int ret;
+
+	memset(chnames, 0, sizeof(chnames));
+	if (names && *names) {
+		ret = zc_parse_names(names, chnames);
+		if (ret < 0) {
+			pr_err("rpmsg_names=%s: want up to %d comma-separated names of 1-23 characters [A-Za-z0-9._-]\n",
+			       names, ZC_EPT_MAX);
+			return ret;
+		}
+		nr_ept = ret;
+	} else {
+		for (i = 0; i < nr_ept; i++)
+			snprintf(chnames[i], ZC_NAME_MAX, "rpmsg%u", i);
+	}
 
 	kh = kzalloc(sizeof(*kh), GFP_KERNEL);
 	if (!kh)
@@ -397,9 +443,10 @@ int zc_khost_create(struct zc_link *link, unsigned int nr_ept)
 	kh->nr_ept = nr_ept;
 	atomic64_set(&kh->bell_seq, 0);
 	init_waitqueue_head(&kh->wq);
+	/* Our half of the table holds our channels, the other the remote's. */
 	ret = zc_geom_compute(&kh->g, link->slot_size, ZC_EPT_SLOTS,
-			      2 * nr_ept, link->slot_size - ZC_FRAME_HDR_SIZE,
-			      PAGE_SIZE);
+			      2 * max_t(u32, nr_ept, ZC_EPT_REMOTE_MIN),
+			      link->slot_size - ZC_FRAME_HDR_SIZE, PAGE_SIZE);
 	if (ret || kh->g.region_size > link->pool_size) {
 		pr_err("%s: rpmsg_chans=%u with %u-byte slots needs a %llu-byte pool (slot_size >= %u)\n",
 		       link->name, nr_ept, link->slot_size,
@@ -417,6 +464,7 @@ int zc_khost_create(struct zc_link *link, unsigned int nr_ept)
 		struct zc_ept *e = &kh->ept[i];
 
 		e->kh = kh;
+		memcpy(e->chname, chnames[i], ZC_NAME_MAX);
 		mutex_init(&e->lock);
 		e->maps = kzalloc(2 * kh->g.slots, GFP_KERNEL);
 		if (!e->maps) {
@@ -429,7 +477,8 @@ int zc_khost_create(struct zc_link *link, unsigned int nr_ept)
 	for (i = 0; i < nr_ept; i++) {
 		struct zc_ept *e = &kh->ept[i];
 
-		snprintf(e->name, sizeof(e->name), "%s-rpmsg%u", link->name, i);
+		snprintf(e->name, sizeof(e->name), "%s-%s", link->name,
+			 e->chname);
 		e->misc.minor = MISC_DYNAMIC_MINOR;
 		e->misc.name = e->name;
 		e->misc.fops = &zc_ept_fops;
@@ -444,8 +493,9 @@ int zc_khost_create(struct zc_link *link, unsigned int nr_ept)
 	}
 	/* From here a remote bind is accepted by the kernel host. */
 	link->khost = kh;
-	pr_info("%s: kernel host, %u rpmsg endpoint(s), %u-byte messages\n",
-		link->name, nr_ept, kh->g.slot_size - ZC_FRAME_HDR_SIZE);
+	pr_info("%s: kernel host, %u rpmsg endpoint(s) (%s%s), %u-byte messages\n",
+		link->name, nr_ept, kh->ept[0].name,
+		nr_ept > 1 ? ", ..." : "", kh->g.slot_size - ZC_FRAME_HDR_SIZE);
 	return 0;
 
 err_epts:

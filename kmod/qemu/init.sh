@@ -62,9 +62,12 @@ run_test libzc_peer zc_libzc.sh test_peer
 # by a libzc remote.
 run_test rpmsg_load zc_load.sh reload links=2 rpmsg_link=1 rpmsg_chans=2 pool_size=4194304 slot_size=4096
 run_test rpmsg zc_rpmsg 1
-run_test rpmsg_example zc_rpmsg_example.sh
 run_test rpmsg_bench zc_rtbench 3000
 run_test rpmsg_bench2 zc_rtbench 1000
+# The rpmsg notes' example program against the emulated firmware's echo
+# (firmware/examples/echo.c), which serves a host channel named "echo".
+run_test fw_load zc_load.sh reload links=2 rpmsg_link=1 rpmsg_names=echo pool_size=4194304 slot_size=4096
+run_test rpmsg_example zc_rpmsg_example.sh
 run_test rmmod zc_load.sh unload
 
 echo "ZC-DMESG-BEGIN"

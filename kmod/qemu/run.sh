@@ -131,6 +131,21 @@ for t in $LIBZC_TESTS; do
 		"$LZ/libzc.a" -luring -lpthread || die "building tests/test_$t.c"
 done
 
+# ---- 4c. the emulated firmware's echo (firmware/), a libzc remote ----------
+FW=$BUILD/fw
+rm -rf "$FW"
+mkdir -p "$FW"
+FWINC="-I$ROOT/include -I$ROOT/firmware/include -I$ROOT/firmware/examples -I$ROOT/firmware/host"
+for src in "$ROOT"/firmware/lib/*.c "$ROOT"/firmware/examples/echo.c; do
+	gcc -c -O2 -g -ffreestanding $FWINC -o "$FW/$(basename "$src" .c).o" \
+		"$src" || die "building the firmware ($src)"
+done
+gcc -c -O2 -g -D_GNU_SOURCE $FWINC -o "$FW/hal_linux.o" \
+	"$ROOT/firmware/host/hal_linux.c" || die "building firmware/host/hal_linux.c"
+gcc -static -O2 -g -D_GNU_SOURCE $FWINC -DZC_FW_APP=zc_fw_echo_app \
+	-o "$RD/tests/zc-fw-echo" "$ROOT/firmware/host/fw_main.c" "$FW"/*.o \
+	"$LZ/libzc.a" -luring -lpthread || die "building zc-fw-echo"
+
 # ---- 5. initramfs -----------------------------------------------------------
 cp /bin/busybox "$RD/bin/busybox"
 cp "$MOD/zc.ko" "$RD/mod/"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The example program of docs' rpmsg notes (section 2), unchanged except
- * for the device path: /dev/rpmsg0 becomes /dev/zc1-rpmsg0.
+ * for the device path: /dev/rpmsg0 becomes /dev/zc1-echo (the kernel-hosted
+ * link's channel "echo", served by the emulated firmware's echo).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +10,7 @@
 #include <unistd.h>
 #include <fcntl.h>
 
-#define RPMSG_DEVICE "/dev/zc1-rpmsg0"  // Path to the RPMsg device
+#define RPMSG_DEVICE "/dev/zc1-echo"  // Path to the RPMsg device
 
 int main() {
     int fd = open(RPMSG_DEVICE, O_RDWR);

@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# The rpmsg notes' example program against the emulated firmware's echo.
+# The rpmsg notes' example program (device path /dev/zc1-echo) against the
+# emulated firmware's echo, attached to /dev/zc1 as the remote.
 fail() { echo "zc_rpmsg_example: $*"; kill $echo 2>/dev/null; exit 1; }
-zc_echo kmod:/dev/zc1 2 &
+zc-fw-echo --quiet kmod:/dev/zc1 &
 echo=$!
 out=$(rpmsg_example) || fail "example failed: $out"
 echo "$out"

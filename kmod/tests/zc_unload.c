@@ -31,6 +31,12 @@ int main(int argc, char **argv)
 		"links=0", "links=17", "slot_size=100", "slot_size=32",
 		"slot_size=131072", "pool_size=0", "pool_size=5000",
 		"pool_size=2147483648", "slot_size=65536 pool_size=12288",
+		"rpmsg_link=1", "rpmsg_link=-2", "rpmsg_link=0 rpmsg_chans=9",
+		"rpmsg_link=0 rpmsg_chans=0", "rpmsg_link=0 slot_size=128",
+		"rpmsg_link=0 pool_size=65536", "rpmsg_link=0 rpmsg_names=a,,b",
+		"rpmsg_link=0 rpmsg_names=a/b",
+		"rpmsg_link=0 rpmsg_names=a,b,c,d,e,f,g,h,i",
+		"rpmsg_link=0 rpmsg_names=abcdefghijklmnopqrstuvwx",
 	};
 	long pg = getpagesize();
 	unsigned int i;
