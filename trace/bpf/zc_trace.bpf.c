@@ -86,12 +86,21 @@ struct {
 	__type(value, struct zt_senders);
 } chan_senders SEC(".maps");
 
-/* Thread id -> time of its last zc:reserve, per channel. */
+/* A thread on a channel: the key of reserved_at and partner. */
 struct zt_reserve_key {
 	__u32 tid;
 	__u32 chan;
 };
 
+/* Receiving thread on a channel -> the sender it last matched there. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct zt_reserve_key);
+	__type(value, __u32);
+} partner SEC(".maps");
+
+/* Thread id -> time of its last zc:reserve, per channel. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
@@ -253,15 +262,38 @@ int BPF_USDT(zc_send_burst, long chan, long n, long first_id, long bytes)
 	return 0;
 }
 
-/* Find and consume the send of (chan, id): another thread's, else ours. */
+/* Take the in-flight send of @fk if there is one. */
+static __always_inline int take_send(struct zt_flight_key *fk, __u64 *sent)
+{
+	__u64 *t = bpf_map_lookup_elem(&in_flight, fk);
+
+	if (!t)
+		return 0;
+	*sent = *t;
+	bpf_map_delete_elem(&in_flight, fk);
+	return 1;
+}
+
+/*
+ * Find and consume the send of (chan, id): first from the thread this
+ * receiver last matched on this channel (its peer: right even when other
+ * regions use the same channel index and ids at the same moment), else
+ * another thread's, else our own.
+ */
 static __always_inline int match_send(__u32 chan, __u32 msg_id, __u32 tid,
 				      __u64 *sent)
 {
 	struct zt_flight_key fk = { .chan = chan, .msg_id = msg_id };
+	struct zt_reserve_key pk = { .tid = tid, .chan = chan };
 	struct zt_senders *s;
-	__u64 *t;
-	__u32 i;
+	__u32 *peer, i;
 
+	peer = bpf_map_lookup_elem(&partner, &pk);
+	if (peer) {
+		fk.sender = *peer;
+		if (take_send(&fk, sent))
+			return 1;
+	}
 	s = bpf_map_lookup_elem(&chan_senders, &chan);
 	if (!s)
 		return 0;
@@ -271,11 +303,9 @@ static __always_inline int match_send(__u32 chan, __u32 msg_id, __u32 tid,
 		if (!cand || ((i < ZT_SENDERS) == (cand == tid)))
 			continue;
 		fk.sender = cand;
-		t = bpf_map_lookup_elem(&in_flight, &fk);
-		if (!t)
+		if (!take_send(&fk, sent))
 			continue;
-		*sent = *t;
-		bpf_map_delete_elem(&in_flight, &fk);
+		bpf_map_update_elem(&partner, &pk, &cand, BPF_ANY);
 		return 1;
 	}
 	return 0;

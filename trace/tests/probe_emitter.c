@@ -4,9 +4,11 @@
  * the tracer's matching logic is checked on cases a real stream rarely
  * produces on cue: message ids wrapping at 65536, the two directions of a
  * channel using the same id at once, the burst probe forms, reserve->send,
- * a receive whose send was never seen, and a broken channel.
+ * a receive whose send was never seen, a broken channel, and two regions
+ * using the same channel index and ids at once.
  *
- * Two threads (A: main, B) take turns through pthread barriers. It prints
+ * Threads A (main) and B take turns through pthread barriers, then all
+ * four (C and D too) for the two-regions case. It prints
  * "ready PID" and waits for SIGUSR1 before the first probe. The expected
  * counts are listed in trace_check.py (scenario "emitter").
  */
@@ -39,6 +41,54 @@ static void sleep_ms(long ms)
 #define SLOW_MS		80
 #define SLOWER_MS	180
 
+/*
+ * Channel 8 as two regions would use it: A->B and C->D, same channel
+ * index, same ids. Four threads step through it in lockstep; at each step
+ * only the thread named acts. C sends first, so a receiver that simply
+ * tried the first sender seen on the channel would take C's frames. After
+ * id 0 each receiver knows its peer: B must take A's id 1 (~SLOW_MS old),
+ * D must take C's (~SLOWER_MS old); the wrong pairing gives ~0 and
+ * ~SLOW_MS + SLOWER_MS.
+ */
+enum { TA, TB, TC, TD };
+
+static pthread_barrier_t all4;
+
+static void two_regions(int me)
+{
+	static const int actor[] = { TC, TD, TA, TB, TA, TC, TB, TD };
+	unsigned int step;
+
+	pthread_barrier_wait(&all4);	/* A and B are done with the rest */
+	for (step = 0; step < sizeof(actor) / sizeof(actor[0]); step++) {
+		if (me == actor[step]) {
+			switch (step) {
+			case 0: DTRACE_PROBE3(zc, send, 8, 1, 0); break;
+			case 1: DTRACE_PROBE3(zc, recv, 8, 1, 0); break;
+			case 2: DTRACE_PROBE3(zc, send, 8, 1, 0); break;
+			case 3: DTRACE_PROBE3(zc, recv, 8, 1, 0); break;
+			case 4:
+				DTRACE_PROBE3(zc, send, 8, 1, 1);
+				sleep_ms(SLOW_MS);
+				break;
+			case 5: DTRACE_PROBE3(zc, send, 8, 1, 1); break;
+			case 6: DTRACE_PROBE3(zc, recv, 8, 1, 1); break;
+			case 7:
+				sleep_ms(SLOWER_MS);
+				DTRACE_PROBE3(zc, recv, 8, 1, 1);
+				break;
+			}
+		}
+		pthread_barrier_wait(&all4);
+	}
+}
+
+static void *thread_cd(void *arg)
+{
+	two_regions((int)(long)arg);
+	return NULL;
+}
+
 static void *thread_b(void *arg)
 {
 	unsigned int i;
@@ -61,6 +111,7 @@ static void *thread_b(void *arg)
 	DTRACE_PROBE3(zc, recv, 4, 1, 0);
 	DTRACE_PROBE3(zc, recv, 6, 1, 42);	/* never sent */
 	DTRACE_PROBE2(zc, broken, 7, -71);	/* -EPROTO */
+	two_regions(TB);
 	return NULL;
 }
 
@@ -74,7 +125,7 @@ static void on_usr1(int sig)
 
 int main(void)
 {
-	pthread_t b;
+	pthread_t b, c, d;
 	unsigned int i;
 	int waited;
 
@@ -88,7 +139,10 @@ int main(void)
 		return 1;
 	}
 	pthread_barrier_init(&turn, NULL, 2);
-	if (pthread_create(&b, NULL, thread_b, NULL))
+	pthread_barrier_init(&all4, NULL, 4);
+	if (pthread_create(&b, NULL, thread_b, NULL) ||
+	    pthread_create(&c, NULL, thread_cd, (void *)(long)TC) ||
+	    pthread_create(&d, NULL, thread_cd, (void *)(long)TD))
 		return 1;
 
 	for (i = 0; i < WRAP_FRAMES; i++)
@@ -114,8 +168,12 @@ int main(void)
 		DTRACE_PROBE1(zc, full, 5);
 	pthread_barrier_wait(&turn);		/* 5 */
 
+	two_regions(TA);
 	pthread_join(b, NULL);
+	pthread_join(c, NULL);
+	pthread_join(d, NULL);
 	pthread_barrier_destroy(&turn);
+	pthread_barrier_destroy(&all4);
 	printf("done\n");
 	return 0;
 }

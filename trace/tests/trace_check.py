@@ -349,6 +349,7 @@ def scenario_emitter(a, in_ns=False, no_btf=False):
         5: dict(full=3),
         6: dict(rx_msgs=1, rx_bytes=1, unmatched=1),
         7: dict(broken=1, broken_err=-71),
+        8: dict(tx_msgs=4, tx_bytes=4, rx_msgs=4, rx_bytes=4),
     }
     if no_btf:  # counts only: nothing is matched, so nothing is unmatched
         del want[6]["unmatched"]
@@ -379,6 +380,13 @@ def scenario_emitter(a, in_ns=False, no_btf=False):
     check(count("send_recv", 2) == 2 and by_lo.get(1 << 26) == 1 and
           by_lo.get(1 << 27) == 1,
           f"same id both ways: each recv matched the other thread's send {b2}")
+    # chan 8: two regions, same index and ids; id 1 frames ~80 and ~180 ms
+    # old when each receiver takes its own peer's (probe_emitter.c).
+    b8 = hists.get(("send_recv", 8), {"buckets": []})["buckets"]
+    by_lo = {b["lo_ns"]: b["count"] for b in b8}
+    check(count("send_recv", 8) == 4 and by_lo.get(1 << 26) == 1 and
+          by_lo.get(1 << 27) == 1,
+          f"two regions on one channel index: each receiver kept its peer {b8}")
     rs = hists.get(("reserve_send", 4), {"buckets": []})["buckets"]
     check(all(b["lo_ns"] >= 1 << 22 for b in rs),
           f"reserve->send spans the 5 ms between them {rs}")
