@@ -2,6 +2,8 @@
 /* tools/args.c - option value parsers for the zc CLI (see args.h). */
 #include "args.h"
 
+#include <zc/zc.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -168,6 +170,13 @@ void option_error(int c, char *const argv[])
 	} else {
 		zc_errorf("unknown option '%s' (try '%s --help')", arg, zc_cmd);
 	}
+}
+
+const char *zc_reason(const struct zc_channel *ch, int err)
+{
+	const char *why = ch ? zc_channel_error(ch) : NULL;
+
+	return why ? why : zc_strerror(err);
 }
 
 const char *fmt_size(uint64_t n, char *buf, size_t cap)

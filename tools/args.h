@@ -38,6 +38,13 @@ int parse_uint(const char *opt, const char *s, uint64_t min, uint64_t max,
  */
 void option_error(int c, char *const argv[]);
 
+/*
+ * Why a call on @ch failed with @err: the channel's own account when the
+ * peer broke it (which index, which header), else zc_strerror(@err).
+ */
+struct zc_channel;
+const char *zc_reason(const struct zc_channel *ch, int err);
+
 /* "64 B", "4 KiB", "1 MiB" into @buf. */
 const char *fmt_size(uint64_t n, char *buf, size_t cap);
 

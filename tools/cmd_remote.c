@@ -230,7 +230,8 @@ static int serve(struct waiter *w, const char *uri, struct service *svc,
 					return 0;
 				zc_errorf("%s channel '%s' failed: %s",
 					  service_mode_name(svc[i].mode),
-					  svc[i].ch->name, zc_strerror(rc));
+					  svc[i].ch->name,
+					  zc_reason(svc[i].ch, rc));
 				return rc;
 			}
 			busy += rc;

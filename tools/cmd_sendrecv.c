@@ -300,7 +300,8 @@ broken:
 		zc_errorf("the receiver on '%s' left before the end of the stream",
 			  o->uri);
 	else
-		zc_errorf("sending on '%s' failed: %s", o->uri, zc_strerror(rc));
+		zc_errorf("sending on '%s' failed: %s", o->uri,
+			  zc_reason(ch, rc));
 	return rc;
 }
 
@@ -352,7 +353,7 @@ static int do_recv(zc_channel *ch, zc_region *r, const struct sr_opts *o,
 					  o->uri);
 			else
 				zc_errorf("receiving on '%s' failed: %s", o->uri,
-					  zc_strerror(n));
+					  zc_reason(ch, n));
 			return n;
 		}
 		for (i = 0, niov = 0; i < n && !eof; i++) {

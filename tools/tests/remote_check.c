@@ -6,7 +6,10 @@
  *           empty end-of-stream message; the remote exits 0;
  *   sink    a corrupted message among good ones is counted in the summary
  *           (and only that one), and the remote exits 1 because of it;
- *   echo    messages of many sizes come back byte for byte.
+ *   echo    messages of many sizes come back byte for byte, fragmented
+ *           ones whole;
+ *   hostile a host that skips message ids gets a clear error from the
+ *           remote, which exits 1 instead of echoing garbage or crashing.
  *
  *   remote_check ZC URI-PREFIX
  */
@@ -200,6 +203,30 @@ static void check_echo(const char *uri)
 	printf("ok: echo: 500 messages of 0..4080 bytes and fragmented ones up to 3 MiB came back intact\n");
 }
 
+/* A host that skips message ids: the remote must say so and exit 1. */
+static void check_hostile(const char *uri)
+{
+	char *args[] = { "--mode", "echo", NULL };
+	zc_region *r;
+	zc_channel *ch;
+	struct zc_buf b;
+	pid_t pid;
+	int rc;
+
+	pid = start(uri, "echo", args, &r, &ch);
+	send_msg(ch, 0, 64, 0);
+	rc = zc_recv(ch, &b, TIMEOUT_MS);
+	CHECK(rc == 0, "first echo: %s", zc_strerror(rc));
+	zc_release(ch, &b);
+	ch->tx_id += 3;		/* frames 1..3 "lost" */
+	send_msg(ch, 1, 64, 0);
+	rc = reap_child(pid, TIMEOUT_MS);
+	CHECK(rc == 1, "remote exited %d after a message-id gap, want 1", rc);
+	zc_channel_close(ch);
+	zc_close(r);
+	printf("ok: hostile host: the remote reported the id gap and exited 1\n");
+}
+
 int main(int argc, char **argv)
 {
 	char uri[128];
@@ -215,5 +242,7 @@ int main(int argc, char **argv)
 	check_sink(uri);
 	snprintf(uri, sizeof(uri), "%s-echo", argv[2]);
 	check_echo(uri);
+	snprintf(uri, sizeof(uri), "%s-hostile", argv[2]);
+	check_hostile(uri);
 	return 0;
 }
