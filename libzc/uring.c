@@ -73,6 +73,7 @@ int zc_uring_prepare_wait(zc_region *r)
 void zc_uring_done_wait(zc_region *r)
 {
 	zc_store_relaxed(&zc__self(r)->need_wakeup, 0);
+	ZC_PROBE1(wake, r->stats.sleeps);
 	r->stats.sleeps++;
 }
 
