@@ -51,7 +51,7 @@ struct zc_fw_chan {
 	struct zc_fw *fw;
 	zc_u32 entry;		/* channel table index */
 	zc_u32 rejected;	/* application messages refused (zc_fw_reject) */
-	zc_u32 want_tx;		/* blocked on a free slot: wake on returned slots */
+	zc_u32 want_tx;		/* blocked: slots needed before it can send, 0: none */
 	int open;		/* announced and not closed */
 	zc_u32 discarding;	/* dropping the rest of a refused message */
 	zc_u8 tx_owned[ZC_FW_SLOTS_MAX];
@@ -87,6 +87,7 @@ struct zc_fw {
 	struct zc_fw_chan mgmt;
 	zc_u32 mgmt_cmd;	/* request being answered, 0: none */
 	zc_u32 mgmt_next;	/* next report to send for ZC_FW_CMD_STATS */
+	zc_u32 mgmt_arg;	/* the request's argument */
 };
 
 /* An application: announce channels once, then poll. */
@@ -171,6 +172,22 @@ static inline int zc_fw_reserve(struct zc_fw_chan *fc, struct zc_buf *b,
  * Empty messages are refused and counted.
  */
 int zc_fw_recv_msg(struct zc_fw_chan *fc, void *buf, zc_u32 cap);
+
+/*
+ * Send one message of @len bytes on @fc, fragmenting it over as many slots
+ * as it needs (the same frames zc_write() makes), all or nothing: the
+ * payload is written in place by @fill(@ctx, dst, offset, n) for each
+ * piece, so a generator needs no buffer. Returns @len; 0 when not enough
+ * slots are free yet (try again: returned slots wake zc_fw_run());
+ * -ZC_EMSGSIZE when it needs more slots than the channel has (or @len is
+ * 0); or the channel's error.
+ */
+int zc_fw_send_fill(struct zc_fw_chan *fc, zc_u32 len,
+		    void (*fill)(void *ctx, void *dst, zc_u32 off, zc_u32 n),
+		    void *ctx);
+
+/* zc_fw_send_fill() from a buffer. */
+int zc_fw_send_msg(struct zc_fw_chan *fc, const void *buf, zc_u32 len);
 
 /*
  * Sleep until the host rings (or @timeout_us): sets need_wakeup, fences,

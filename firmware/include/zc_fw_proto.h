@@ -18,6 +18,13 @@
 #define ZC_FW_CMD_PING		1	/* reply: struct zc_fw_pong */
 #define ZC_FW_CMD_STATS		2	/* reply: one zc_fw_chan_report per channel */
 #define ZC_FW_CMD_STOP		3	/* reply: the request echoed; then leave */
+#define ZC_FW_CMD_PATTERN	4	/* reply: one message of arg bytes, zc_fw_pattern(arg, i),
+					 * fragmented as needed (tests the firmware's fragmenter) */
+
+static inline zc_u8 zc_fw_pattern(zc_u32 len, zc_u32 i)
+{
+	return (zc_u8)(i * 7 + (i >> 8) * 3 + len);
+}
 
 struct zc_fw_req {
 	zc_u32 cmd;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * fw_msg.c - whole messages on a firmware channel: reassembly of fragments
- * into a caller buffer, and refusing malformed messages without dropping
- * the channel.
+ * fw_msg.c - whole messages on a firmware channel: fragmenting on the way
+ * out, reassembly into a caller buffer on the way in, and refusing
+ * malformed messages without dropping the channel.
  */
 #include "zc_fw.h"
 
@@ -10,6 +10,77 @@ void zc_fw_reject(struct zc_fw_chan *fc, const char *why)
 {
 	fc->rejected++;
 	zc_fw_logf(fc->fw, "channel %s: message refused: %s", fc->ch.name, why);
+}
+
+#define FW_SEND_BATCH 8
+
+int zc_fw_send_fill(struct zc_fw_chan *fc, zc_u32 len,
+		    void (*fill)(void *ctx, void *dst, zc_u32 off, zc_u32 n),
+		    void *ctx)
+{
+	struct zc_channel *ch = &fc->ch;
+	zc_u32 room = ch->slot_size - ZC_FRAME_HDR_SIZE, off = 0, i = 0;
+	zc_u64 frags = zc_frag_count(len, ch->slot_size);
+	int avail;
+
+	if (ch->broken)
+		return ch->broken;
+	if (len == 0 || frags > ch->slots)
+		return -ZC_EMSGSIZE;
+	/* Asking for all of them re-reads the index when the cache has fewer. */
+	avail = zc_ring_avail(&ch->tx_free, (zc_u32)frags);
+	if (avail < 0)
+		return zc__break(ch, avail, "return ring index out of range");
+	if ((zc_u64)avail < frags) {
+		fc->want_tx = (zc_u32)frags;	/* wake when that many are back */
+		return 0;
+	}
+	while (i < frags) {
+		struct zc_buf b[FW_SEND_BATCH];
+		struct zc_desc d[FW_SEND_BATCH];
+		zc_u32 n = frags - i < FW_SEND_BATCH ? (zc_u32)(frags - i) : FW_SEND_BATCH, k;
+
+		/* We are the only consumer of the return ring: they are there. */
+		if (zc_reserve_burst(ch, b, n) != (int)n)
+			return zc__break(ch, -ZC_EPROTO, "return ring lost slots it showed");
+		for (k = 0; k < n; k++, i++) {
+			zc_u16 flags = 0;
+			zc_u32 pre = 0, body;
+
+			if (frags > 1) {
+				flags = i == 0 ? ZC_FRAME_MORE | ZC_FRAME_TOTAL :
+					i + 1 < frags ? ZC_FRAME_MORE | ZC_FRAME_CONT :
+					ZC_FRAME_CONT;
+				if (i == 0) {
+					/* The receiver can refuse it before copying a byte. */
+					zc_u64 total = len;
+
+					zc_fw_copy(b[k].data, &total, sizeof(total));
+					pre = ZC_FRAME_TOTAL_SIZE;
+				}
+			}
+			body = len - off < room - pre ? len - off : room - pre;
+			fill(ctx, (zc_u8 *)b[k].data + pre, off, body);
+			off += body;
+			b[k].len = pre + body;
+			zc__frame(ch, &b[k], flags, &d[k]);
+		}
+		if (zc_ring_produce_bulk(&ch->tx, d, n) != (int)n)
+			return zc__break(ch, -ZC_EPROTO, "host consumer index out of range");
+		ch->stats.tx_msgs += n;
+		zc__notify(ch);
+	}
+	return (int)len;
+}
+
+static void fw_fill_copy(void *ctx, void *dst, zc_u32 off, zc_u32 n)
+{
+	zc_fw_copy(dst, (const zc_u8 *)ctx + off, n);
+}
+
+int zc_fw_send_msg(struct zc_fw_chan *fc, const void *buf, zc_u32 len)
+{
+	return zc_fw_send_fill(fc, len, fw_fill_copy, (void *)(size_t)buf);
 }
 
 int zc_fw_recv_msg(struct zc_fw_chan *fc, void *buf, zc_u32 cap)

@@ -20,13 +20,18 @@ static int fw_pending(struct zc_fw *fw)
 		if (zc_rx_ready(&fc->ch) != 0)
 			return 1;
 		/*
-		 * Slots came back to a sender that ran out. The flag is cleared
-		 * here, so a sender that stopped wanting them (a stopped source)
-		 * costs one extra poll, not a spin that never sleeps.
+		 * As many slots came back as a sender that ran out needs. The
+		 * want is cleared here, so a sender that stopped wanting them (a
+		 * stopped source) costs one extra poll, not a spin that never
+		 * sleeps.
 		 */
-		if (fc->want_tx && zc_tx_ready(&fc->ch) != 0) {
-			fc->want_tx = 0;
-			return 1;
+		if (fc->want_tx) {
+			int n = zc_ring_avail(&fc->ch.tx_free, fc->want_tx);
+
+			if (n < 0 || (zc_u32)n >= fc->want_tx) {
+				fc->want_tx = 0;
+				return 1;
+			}
 		}
 	}
 	return 0;
@@ -158,6 +163,14 @@ static void fw_report(struct zc_fw *fw, const struct zc_fw_chan *fc,
 	r->tx_bytes = fc->ch.stats.tx_bytes;
 }
 
+static void fw_fill_pattern(void *ctx, void *dst, zc_u32 off, zc_u32 n)
+{
+	zc_u32 len = *(const zc_u32 *)ctx, i;
+
+	for (i = 0; i < n; i++)
+		((zc_u8 *)dst)[i] = zc_fw_pattern(len, off + i);
+}
+
 /* Answer the request in progress, as far as free slots allow. */
 static int fw_mgmt_answer(struct zc_fw *fw)
 {
@@ -165,6 +178,17 @@ static int fw_mgmt_answer(struct zc_fw *fw)
 	struct zc_buf b;
 	int work = 0;
 
+	if (fw->mgmt_cmd == ZC_FW_CMD_PATTERN) {
+		int rc = zc_fw_send_fill(fc, fw->mgmt_arg, fw_fill_pattern,
+					 &fw->mgmt_arg);
+
+		if (rc == 0)
+			return 0;	/* wait for slots */
+		if (rc == -ZC_EMSGSIZE)
+			zc_fw_reject(fc, "pattern longer than the channel's slots hold");
+		fw->mgmt_cmd = 0;
+		return 1;
+	}
 	while (fw->mgmt_cmd) {
 		if (zc_fw_reserve(fc, &b, 1) != 1)
 			return work;
@@ -224,11 +248,12 @@ static int fw_mgmt_poll(struct zc_fw *fw)
 			continue;
 		}
 		if (q.cmd != ZC_FW_CMD_PING && q.cmd != ZC_FW_CMD_STATS &&
-		    q.cmd != ZC_FW_CMD_STOP) {
+		    q.cmd != ZC_FW_CMD_STOP && q.cmd != ZC_FW_CMD_PATTERN) {
 			zc_fw_reject(fc, "unknown management command");
 			continue;
 		}
 		fw->mgmt_cmd = q.cmd;
+		fw->mgmt_arg = q.arg;
 		fw->mgmt_next = 0;
 		work += fw_mgmt_answer(fw);
 	}

@@ -385,6 +385,37 @@ static void lb_malformed(void)
 	lb_echo(&h_echo, 40, "echo after echo.b broke");
 }
 
+/* The firmware's fragmenter, read back by the reassembler on the host end. */
+static void lb_fragments(void)
+{
+	static zc_u8 msg[1500], got[2048];
+	struct zc_fw_chan *fw_echo = 0;
+	zc_u32 i;
+	int n, bad = 0;
+
+	for (i = 0; i < lb_fw.nchans; i++)
+		if (zc_fw_strneq(lb_fw.chans[i]->ch.name, ZC_ECHO_NAME, ZC_NAME_MAX))
+			fw_echo = lb_fw.chans[i];
+	if (!fw_echo) {
+		check(0, "firmware echo channel found");
+		return;
+	}
+	for (i = 0; i < sizeof(msg); i++)
+		msg[i] = (zc_u8)(i * 11 + 5);
+	/* 1500 bytes in 240-byte slots: 7 fragments of the 8 slots. */
+	n = zc_fw_send_msg(fw_echo, msg, sizeof(msg));
+	check(n == (int)sizeof(msg), "fragmented send");
+	n = zc_fw_recv_msg(&h_echo, got, sizeof(got));
+	for (i = 0; n == (int)sizeof(msg) && i < sizeof(msg); i++)
+		bad += got[i] != msg[i];
+	check(n == (int)sizeof(msg) && bad == 0, "fragmented message reassembled");
+	/* 2000 bytes would need 9 slots of the 8 there are: refused whole. */
+	check(zc_fw_send_msg(fw_echo, got, 2000) == -ZC_EMSGSIZE,
+	      "message needing more slots than exist refused");
+	zc_fw_logf(&lb_host, "fragments: %d-byte message in %u frames, %d bad bytes",
+		   n, (unsigned)zc_frag_count(sizeof(msg), LB_SLOT), bad);
+}
+
 static void lb_superblock_checks(void)
 {
 	struct zc_superblock *bad = (struct zc_superblock *)lb_bad;
@@ -463,6 +494,7 @@ int zc_fw_loopback(void (*print)(const char *line))
 	lb_fir(ZC_FIR_REAL, 33, 37, "fir real");
 	lb_fir(ZC_FIR_COMPLEX, 40, 29, "fir complex (taps in 2 fragments)");
 	lb_fir(ZC_FIR_REAL, 200, 60, "fir real 200 taps (4 fragments)");
+	lb_fragments();
 	lb_malformed();
 	lb_superblock_checks();
 

@@ -75,6 +75,33 @@ static void echo_message(zc_channel *ch, size_t len)
 	free(in);
 }
 
+/* The firmware's own fragmenter: libzc's zc_read() takes its messages. */
+static void patterns(struct fw_proc *f, uint32_t cap, uint32_t slots)
+{
+	uint32_t sizes[] = { 1, cap, cap + 1, 50000, cap * (slots - 1) };
+	static uint8_t buf[1 << 20];
+	struct zc_fw_chan_report rep;
+	struct zc_fw_req q = { .cmd = ZC_FW_CMD_PATTERN };
+
+	for (unsigned k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		ssize_t n;
+		uint32_t bad = 0;
+
+		q.arg = sizes[k];
+		REQUIRE(zc_write(f->mgmt, &q, sizeof(q), 5000) == sizeof(q), "pattern request");
+		n = zc_read(f->mgmt, buf, sizeof(buf), 5000);
+		for (uint32_t i = 0; n == (ssize_t)sizes[k] && i < sizes[k]; i++)
+			bad += buf[i] != zc_fw_pattern(sizes[k], i);
+		CHECK(n == (ssize_t)sizes[k] && bad == 0,
+		      "pattern of %u bytes came as %zd bytes, %u wrong", sizes[k], n, bad);
+	}
+	/* One slot more than the channel has: refused, counted, nothing sent. */
+	q.arg = cap * slots + 1;
+	REQUIRE(zc_write(f->mgmt, &q, sizeof(q), 5000) == sizeof(q), "pattern request");
+	rep = fw_report(f, ZC_FW_MGMT_NAME);
+	CHECK(rep.rejected == 1, "oversized pattern: zc.fw rejected %u", rep.rejected);
+}
+
 static void run(const char *exe, const char *mode)
 {
 	struct zc_params p;
@@ -103,6 +130,7 @@ static void run(const char *exe, const char *mode)
 	echo_frames(b, 3000, ZC_ECHO_ADDR + 1);
 	echo_message(a, 200000);	/* 49 fragments, back as one message */
 	echo_message(b, 1);
+	patterns(&f, p.slot_size - ZC_FRAME_HDR_SIZE, p.slots);
 
 	rep = fw_report(&f, ZC_ECHO_NAME);
 	CHECK(rep.rx_msgs == rep.tx_msgs && rep.rx_msgs == 20000 + zc_frag_count(200000, 4096) &&
