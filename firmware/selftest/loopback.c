@@ -10,7 +10,8 @@
  * suppression, the FIR firmware against a double-precision reference (real
  * and complex, taps fragmented over several slots), malformed messages
  * refused while the channel goes on, a forged descriptor breaking only its
- * own channel, and superblock version/magic/size checks.
+ * own channel, the fragmenter read back by the reassembler, and superblock
+ * version/magic/size checks.
  */
 #include "zc_fw.h"
 #include "zc_fw_proto.h"
