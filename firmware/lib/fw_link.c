@@ -246,9 +246,10 @@ void zc__kick(struct zc_channel *ch)
 	 * bursts race to wake the same sleeper.
 	 */
 	if (zc_xchg(ch->peer_wakeup, 0)) {
+		fw->hal->kick(fw->hal_ctx);
+		/* After the HAL: a HAL that counts too (libzc's) is overruled. */
 		fw->cnt.kicks++;
 		zc_store_relaxed(&me->kicks, fw->cnt.kicks);
-		fw->hal->kick(fw->hal_ctx);
 	}
 }
 
