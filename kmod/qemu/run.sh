@@ -167,7 +167,8 @@ rc=0
 timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg -nodefaults -display none \
 	-serial file:"$LOG" -no-reboot -m 1024 -smp 2 \
 	-kernel "$VMLINUZ" -initrd "$BUILD/initrd.gz" \
-	-append "console=ttyS0 panic=-1 oops=panic" </dev/null || rc=$?
+	-append "console=ttyS0 panic=-1 oops=panic slub_debug=FZPU page_poison=1" \
+	</dev/null || rc=$?
 t2=$(date +%s)
 [ -f "$LOG" ] || die "no guest log"
 # The serial console ends lines with CRLF.

@@ -2,9 +2,36 @@
 /*
  * mmap rules: shared only, range checked, sub-ranges at the right offset,
  * no growth by mremap, read-only opens map read-only, and a mapping outlives
- * the file descriptor it came from.
+ * the file descriptor it came from. A contiguous pool is contiguous at the
+ * reported physical base.
  */
 #include "zc_test.h"
+
+/*
+ * A contiguous pool really is: the page frames behind the mapping (from
+ * /proc/self/pagemap, readable by root) are consecutive and start at the
+ * reported phys_base.
+ */
+static void check_phys(uint8_t *map, size_t size, uint64_t phys_base)
+{
+	long pg = getpagesize();
+	int pm = EXPECT_OK(open("/proc/self/pagemap", O_RDONLY));
+	size_t i;
+
+	for (i = 0; i < size / pg; i++) {
+		uint64_t e, pfn;
+		off_t off = ((uintptr_t)map / pg + i) * sizeof(e);
+
+		CHECK(pread(pm, &e, sizeof(e), off) == sizeof(e), "pagemap");
+		CHECK(e & (1ULL << 63), "page %zu not present", i);
+		pfn = e & ((1ULL << 55) - 1);
+		CHECK(pfn == phys_base / pg + i,
+		      "page %zu at pfn 0x%llx, want 0x%llx", i,
+		      (unsigned long long)pfn,
+		      (unsigned long long)(phys_base / pg + i));
+	}
+	close(pm);
+}
 
 int main(int argc, char **argv)
 {
@@ -45,6 +72,8 @@ int main(int argc, char **argv)
 	CHECK(a != MAP_FAILED, "%s", strerror(errno));
 	for (i = 0; i < size; i += sizeof(uint64_t))
 		*(uint64_t *)(a + i) = i ^ 0x5a5a5a5a5a5aULL;
+	if (info.flags & ZC_INFO_F_CONTIG)
+		check_phys(a, size, info.phys_base);
 
 	/* a second file and a sub-range at page 1 see the same bytes */
 	fd2 = EXPECT_OK(zc_open_link(link, O_RDWR));
