@@ -58,6 +58,8 @@ run_test lstream_shm zc_lstream shm:lstream 100000
 run_test libzc_frag zc_libzc.sh test_frag
 run_test libzc_kicks zc_libzc.sh test_kicks
 run_test libzc_peer zc_libzc.sh test_peer
+run_test zcbench_kmod zc_libzc.sh zc_bench.sh kmod:/dev/zc0
+run_test zcbench_shm zc_bench.sh shm:bench
 # The /dev/rpmsgX way: link 1 hosted by the kernel, two endpoints, echoed
 # by a libzc remote.
 run_test rpmsg_load zc_load.sh reload links=2 rpmsg_link=1 rpmsg_chans=2 pool_size=4194304 slot_size=4096

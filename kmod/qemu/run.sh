@@ -131,6 +131,16 @@ for t in $LIBZC_TESTS; do
 		"$LZ/libzc.a" -luring -lpthread || die "building tests/test_$t.c"
 done
 
+# The zc CLI, for "zc bench" over kmod and over shm in the same guest.
+mkdir -p "$LZ/tool"
+for src in "$ROOT"/tools/*.c; do
+	gcc $LZFLAGS -I"$ROOT/tools" -DZC_VERSION='"kmod-qemu"' -c \
+		-o "$LZ/tool/$(basename "$src" .c).o" "$src" ||
+		die "building the zc tool ($src)"
+done
+gcc -static -o "$RD/tests/zc" "$LZ"/tool/*.o "$LZ/libzc.a" -luring -lpthread -lm ||
+	die "linking the zc tool"
+
 # ---- 4c. the emulated firmware's echo (firmware/), a libzc remote ----------
 FW=$BUILD/fw
 rm -rf "$FW"
@@ -208,6 +218,7 @@ if [ -n "$k" ] && [ -n "$s" ] && [ "$s" -gt 0 ]; then
 	echo "kmod/qemu: libzc stream kmod $k msg/s, shm $s msg/s, ratio kmod/shm $(awk "BEGIN { printf \"%.2f\", $k / $s }")"
 fi
 sed -n 's/^ZC-BENCH /kmod\/qemu: /p' "$LOG"
+sed -n 's/^ZC-ZCBENCH /kmod\/qemu: zc bench /p' "$LOG"
 echo "kmod/qemu: boot+tests $((t2 - t1))s, total $(( $(date +%s) - t0 ))s, log $LOG"
 if [ "$fail" != 0 ]; then
 	echo "---- guest log (tail) ----"
