@@ -38,8 +38,8 @@ static void sleep_ms(long ms)
  * (B's frame: ~SLOWER_MS old). Matching a thread's own send instead would
  * give ~0 and ~SLOW_MS + SLOWER_MS: other log2 buckets.
  */
-#define SLOW_MS		80
-#define SLOWER_MS	180
+#define SLOW_MS		140	/* in [2^27, 2^28) ns, with 128 ms to spare */
+#define SLOWER_MS	300	/* in [2^28, 2^29) ns, with 236 ms to spare */
 
 /*
  * Channel 8 as two regions would use it: A->B and C->D, same channel

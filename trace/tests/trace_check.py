@@ -373,19 +373,19 @@ def scenario_emitter(a, in_ns=False, no_btf=False):
     check(count("send_recv", 3) == 5, "a burst of 5 matched across the wrap")
     check(count("send_recv", 4) == 1 and count("reserve_send", 4) == 1,
           "reserve->send sampled once")
-    # chan 2: frames ~80 ms and ~180 ms old (see probe_emitter.c); a
-    # thread matching its own send would see ~0 and ~260 ms instead.
+    # chan 2: frames ~140 ms and ~300 ms old (see probe_emitter.c); a
+    # thread matching its own send would see ~0 and ~440 ms instead.
     b2 = hists.get(("send_recv", 2), {"buckets": []})["buckets"]
     by_lo = {b["lo_ns"]: b["count"] for b in b2}
-    check(count("send_recv", 2) == 2 and by_lo.get(1 << 26) == 1 and
-          by_lo.get(1 << 27) == 1,
+    check(count("send_recv", 2) == 2 and by_lo.get(1 << 27) == 1 and
+          by_lo.get(1 << 28) == 1,
           f"same id both ways: each recv matched the other thread's send {b2}")
-    # chan 8: two regions, same index and ids; id 1 frames ~80 and ~180 ms
+    # chan 8: two regions, same index and ids; id 1 frames ~140 and ~300 ms
     # old when each receiver takes its own peer's (probe_emitter.c).
     b8 = hists.get(("send_recv", 8), {"buckets": []})["buckets"]
     by_lo = {b["lo_ns"]: b["count"] for b in b8}
-    check(count("send_recv", 8) == 4 and by_lo.get(1 << 26) == 1 and
-          by_lo.get(1 << 27) == 1,
+    check(count("send_recv", 8) == 4 and by_lo.get(1 << 27) == 1 and
+          by_lo.get(1 << 28) == 1,
           f"two regions on one channel index: each receiver kept its peer {b8}")
     rs = hists.get(("reserve_send", 4), {"buckets": []})["buckets"]
     check(all(b["lo_ns"] >= 1 << 22 for b in rs),
