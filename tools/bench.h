@@ -62,6 +62,10 @@ struct bench_result {
 	double msgs_per_s, gb_per_s;
 	struct latency lat;
 	uint64_t kicks, sleeps;	/* host side, streaming phase */
+	/* Streaming phase, from /proc/PID/schedstat: seconds each side ran,
+	 * and seconds it was runnable but another task had its CPU. */
+	double host_run_s, host_wait_s, remote_run_s, remote_wait_s;
+	int contended;		/* a side waited for a CPU > 10% of the phase */
 	double rounds[BENCH_MAX_REPEAT];	/* msgs/s of every round (--repeat) */
 	int nrounds;
 };

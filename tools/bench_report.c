@@ -95,7 +95,7 @@ void bench_print_table(FILE *f, const struct bench_opts *o,
 {
 	const struct bench_result *z;
 	char label[32], a[32], sz[32];
-	int i;
+	int i, contended = 0;
 
 	if (o->repeat > 1)
 		fprintf(f, "\n(each row: the median of %d rounds by messages/s)",
@@ -104,8 +104,14 @@ void bench_print_table(FILE *f, const struct bench_opts *o,
 		"rtt p50", "rtt p99", "rtt p99.9");
 	for (i = 0; i < n; i++) {
 		fmt_size(r[i].size, label, sizeof(label));
+		if (r[i].contended)
+			strcat(label, " *");
 		print_row(f, label, r[i].msgs_per_s, r[i].gb_per_s, &r[i].lat);
+		contended += r[i].contended;
 	}
+	if (contended)
+		fprintf(f, "* while streaming, host or remote core waited for a CPU more than 10%% of\n"
+			   "  the time: other work was running; these rows say little.\n");
 	if (!nb)
 		return;
 	fprintf(f, "\nbaselines, same run (writers fill and readers read every byte):\n");
@@ -199,10 +205,13 @@ int bench_write_json(FILE *f, const struct bench_opts *o, const char *uri,
 		fprintf(f, "%s\n    {\"size\": %" PRIu64 ", \"slot_size\": %u, \"slots\": %u, "
 			"\"seconds\": %.6f, \"messages\": %" PRIu64 ", \"bytes\": %" PRIu64
 			", \"msgs_per_s\": %.1f, \"gb_per_s\": %.6f, \"kicks\": %" PRIu64
-			", \"sleeps\": %" PRIu64 ", ",
+			", \"sleeps\": %" PRIu64 ", \"host_run_s\": %.4f, \"host_wait_s\": %.4f"
+			", \"remote_run_s\": %.4f, \"remote_wait_s\": %.4f, \"contended\": %s, ",
 			i ? "," : "", r[i].size, r[i].slot_size, r[i].slots,
 			r[i].seconds, r[i].msgs, r[i].bytes, r[i].msgs_per_s,
-			r[i].gb_per_s, r[i].kicks, r[i].sleeps);
+			r[i].gb_per_s, r[i].kicks, r[i].sleeps, r[i].host_run_s,
+			r[i].host_wait_s, r[i].remote_run_s, r[i].remote_wait_s,
+			r[i].contended ? "true" : "false");
 		json_latency(f, &r[i].lat);
 		json_rounds(f, r[i].rounds, r[i].nrounds);
 		fputc('}', f);

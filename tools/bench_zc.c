@@ -263,6 +263,8 @@ static int measure(struct run *run, struct bench_result *res)
 {
 	const struct bench_opts *o = run->o;
 	struct zc_region_stats st0, st1;
+	uint64_t hr0 = 0, hw0 = 0, hr1 = 0, hw1 = 0;
+	uint64_t rr0 = 0, rw0 = 0, rr1 = 0, rw1 = 0;
 	double warm = o->seconds * 0.1;
 	int rc;
 
@@ -274,10 +276,20 @@ static int measure(struct run *run, struct bench_result *res)
 	if (rc < 0)
 		return rc;
 	zc_region_stats(run->r, &st0);
+	sched_times(0, &hr0, &hw0);
+	sched_times(run->child, &rr0, &rw0);
 	rc = stream(run, o->seconds, res);
 	if (rc < 0)
 		return rc;
+	sched_times(0, &hr1, &hw1);
+	sched_times(run->child, &rr1, &rw1);
 	zc_region_stats(run->r, &st1);
+	res->host_run_s = (double)(hr1 - hr0) / 1e9;
+	res->host_wait_s = (double)(hw1 - hw0) / 1e9;
+	res->remote_run_s = (double)(rr1 - rr0) / 1e9;
+	res->remote_wait_s = (double)(rw1 - rw0) / 1e9;
+	res->contended = res->host_wait_s > 0.1 * res->seconds ||
+			 res->remote_wait_s > 0.1 * res->seconds;
 	res->kicks = st1.kicks_sent - st0.kicks_sent;
 	res->sleeps = st1.sleeps - st0.sleeps;
 	res->msgs_per_s = (double)res->msgs / res->seconds;

@@ -109,3 +109,26 @@ int start_thread(pthread_t *tid, void *(*fn)(void *), void *arg, int cpu)
 	pthread_attr_destroy(&attr);
 	return -rc;
 }
+
+int sched_times(pid_t pid, uint64_t *run_ns, uint64_t *wait_ns)
+{
+	char path[64];
+	unsigned long long run, wait;
+	FILE *f;
+	int n;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/schedstat");
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	n = fscanf(f, "%llu %llu", &run, &wait);
+	fclose(f);
+	if (n != 2)
+		return -EIO;
+	*run_ns = run;
+	*wait_ns = wait;
+	return 0;
+}

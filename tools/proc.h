@@ -36,6 +36,12 @@ int reap_child(pid_t pid, int timeout_ms);
  */
 int start_thread(pthread_t *tid, void *(*fn)(void *), void *arg, int cpu);
 
+/*
+ * From /proc/PID/schedstat (@pid 0: ourselves): nanoseconds spent running
+ * and spent runnable but waiting for a CPU. 0 or a negative errno.
+ */
+int sched_times(pid_t pid, uint64_t *run_ns, uint64_t *wait_ns);
+
 /* Pin the calling thread to CPU @cpu (ignored when @cpu < 0). */
 int pin_cpu(int cpu);
 

@@ -16,6 +16,9 @@ for r in d["results"]:
     assert r["messages"] > 0 and r["msgs_per_s"] > 0 and r["gb_per_s"] > 0, r
     assert r["bytes"] == r["messages"] * r["size"], r
     assert r["slot_size"] >= r["size"] + 16, r
+    assert isinstance(r["contended"], bool), r
+    assert r["host_run_s"] > 0 and r["remote_run_s"] > 0, r
+    assert r["host_wait_s"] >= 0 and r["remote_wait_s"] >= 0, r
     lat = r["latency_us"]
     assert lat["samples"] >= 10, r
     assert 0 < lat["p50"] <= lat["p99"] <= lat["p999"] <= lat["max"], r
