@@ -23,7 +23,7 @@ const volatile int want_hist = 0;
 
 /* Frames one burst probe may name (ZC_BURST_MAX in dataplane.h). */
 #define ZT_BURST_MAX	64
-/* Senders remembered per channel when matching a recv to its send. */
+/* Senders remembered per channel when matching a recv to its send (2^n). */
 #define ZT_SENDERS	4
 
 struct {
@@ -152,7 +152,7 @@ static __always_inline void hist_add(__u32 kind, __u32 chan, __u64 delta_ns)
 {
 	struct zt_hist_key k = { .kind = kind, .chan = chan };
 	struct zt_hist_val *h;
-	__u32 slot;
+	__u64 slot;
 
 	h = bpf_map_lookup_elem(&hists, &k);
 	if (!h) {
@@ -166,9 +166,15 @@ static __always_inline void hist_add(__u32 kind, __u32 chan, __u64 delta_ns)
 			return;
 		}
 	}
+	/*
+	 * log2 of a u64 is at most 63 already, and the compiler knows it: it
+	 * would drop a plain mask, and an older verifier (6.1) cannot prove
+	 * the bound through the shifts. The empty asm hides the value so the
+	 * mask stays, right before the access.
+	 */
 	slot = log2_u64(delta_ns);
-	if (slot >= ZT_HIST_SLOTS)
-		slot = ZT_HIST_SLOTS - 1;
+	asm volatile("" : "+r"(slot));
+	slot &= ZT_HIST_SLOTS - 1;
 	__sync_fetch_and_add(&h->slot[slot], 1);
 }
 
@@ -189,7 +195,7 @@ static __always_inline void remember_sender(__u32 chan, __u32 tid)
 			return;
 	/* A hint only: two new senders racing here may lose one, rarely. */
 	n = s->next;
-	s->tid[n % ZT_SENDERS] = tid;
+	s->tid[n & (ZT_SENDERS - 1)] = tid;
 	s->next = n + 1;
 }
 
@@ -298,7 +304,7 @@ static __always_inline int match_send(__u32 chan, __u32 msg_id, __u32 tid,
 	if (!s)
 		return 0;
 	for (i = 0; i < 2 * ZT_SENDERS; i++) {
-		__u32 cand = s->tid[i % ZT_SENDERS];
+		__u32 cand = s->tid[i & (ZT_SENDERS - 1)];
 
 		if (!cand || ((i < ZT_SENDERS) == (cand == tid)))
 			continue;
@@ -479,6 +485,23 @@ struct zt_tp_mmap {
 	__u32 link;
 };
 
+/*
+ * A kick waiting for the driver to ring the other end's doorbell, per link
+ * and kicking role (1 host, 2 remote). The earliest one is kept: kicks that
+ * arrive before the doorbell is rung are answered by that one doorbell.
+ */
+struct zt_kick_key {
+	__u32 link;
+	__u32 from;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct zt_kick_key);
+	__type(value, __u64);
+} kmod_kicked_at SEC(".maps");
+
 static __always_inline void kmod_count(__u32 link, __u32 event, __u32 side)
 {
 	struct zt_kmod_key k = { .link = link, .event = event, .side = side };
@@ -501,6 +524,12 @@ SEC("tracepoint/zc/zc_kick")
 int zc_tp_kick(struct zt_tp_kick *e)
 {
 	kmod_count(e->link, ZT_K_KICK, e->from);
+	if (want_hist) {
+		struct zt_kick_key k = { .link = e->link, .from = e->from };
+		__u64 now = bpf_ktime_get_ns();
+
+		bpf_map_update_elem(&kmod_kicked_at, &k, &now, BPF_NOEXIST);
+	}
 	return 0;
 }
 
@@ -509,6 +538,18 @@ int zc_tp_doorbell(struct zt_tp_doorbell *e)
 {
 	kmod_count(e->link, e->delivered ? ZT_K_DOORBELL : ZT_K_DOORBELL_LOST,
 		   e->to);
+	if (want_hist) {
+		/* The doorbell to one end answers the other end's kick. */
+		struct zt_kick_key k = { .link = e->link, .from = 3 - e->to };
+		__u64 *t = bpf_map_lookup_elem(&kmod_kicked_at, &k), now;
+
+		if (!t)
+			return 0;
+		now = bpf_ktime_get_ns();
+		if (e->delivered && now >= *t)
+			hist_add(ZT_H_KMOD_DOORBELL, e->link, now - *t);
+		bpf_map_delete_elem(&kmod_kicked_at, &k);
+	}
 	return 0;
 }
 

@@ -384,8 +384,10 @@ static int load_waking(struct zc_trace_bpf *skel, struct zc_waking_bpf **out)
 
 static int load_error(int err)
 {
-	if (err == -EPERM || err == -EACCES)
+	if (err == -EPERM)
 		return die("the kernel refused the BPF programs (%s): run as root, and check lockdown", strerror(-err));
+	if (err == -EACCES)
+		return die("this kernel's BPF verifier rejected a zc-trace program: run with -v for its log, and report it with the kernel version");
 	return die("cannot load the BPF programs: %s (run with -v for libbpf's log)",
 		   strerror(-err));
 }

@@ -18,6 +18,7 @@ static const char *const hist_names[ZT_H_KINDS] = {
 	[ZT_H_SEND_RECV] = "send_recv",
 	[ZT_H_KICK_WAKE] = "kick_wake",
 	[ZT_H_RESERVE_SEND] = "reserve_send",
+	[ZT_H_KMOD_DOORBELL] = "kmod_kick_doorbell",
 };
 
 static const char *const kmod_names[ZT_K_EVENTS] = {
@@ -359,6 +360,10 @@ static void print_hist_text(FILE *f, const struct hist_row *h)
 	if (h->key.chan == ZT_CHAN_NONE)
 		fprintf(f, "\n%s latency (ns), %llu samples:\n",
 			hist_names[h->key.kind], (unsigned long long)total);
+	else if (h->key.kind == ZT_H_KMOD_DOORBELL)
+		fprintf(f, "\n%s latency (ns), link %u, %llu samples:\n",
+			hist_names[h->key.kind], h->key.chan,
+			(unsigned long long)total);
 	else
 		fprintf(f, "\n%s latency (ns), chan %u, %llu samples:\n",
 			hist_names[h->key.kind], h->key.chan,
@@ -387,6 +392,8 @@ static void print_hist_json(FILE *f, const struct hist_row *h, int first)
 		hist_names[h->key.kind]);
 	if (h->key.chan == ZT_CHAN_NONE)
 		fputs("\"chan\":null,", f);
+	else if (h->key.kind == ZT_H_KMOD_DOORBELL)
+		fprintf(f, "\"link\":%u,", h->key.chan);
 	else
 		fprintf(f, "\"chan\":%u,", h->key.chan);
 	fprintf(f, "\"count\":%llu,\"buckets\":[", (unsigned long long)total);

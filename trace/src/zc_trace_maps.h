@@ -15,6 +15,7 @@ enum zt_hist_kind {
 	ZT_H_SEND_RECV = 0,	/* zc:send -> zc:recv of the same frame */
 	ZT_H_KICK_WAKE,		/* zc:kick -> zc:wake of the thread it woke */
 	ZT_H_RESERVE_SEND,	/* zc:reserve -> zc:send on the same thread */
+	ZT_H_KMOD_DOORBELL,	/* zc.ko: zc_kick -> zc_doorbell to the other end (key: link) */
 	ZT_H_KINDS
 };
 #define ZT_HIST_SLOTS	64

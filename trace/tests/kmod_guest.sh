@@ -5,7 +5,8 @@
 # in a QEMU guest running Debian's kernel (the host kernel cannot load a
 # module built for it): the guest runs the kmod ping-pong test while both
 # zc-trace and ftrace watch the zc events, and every count zc-trace reports
-# must equal what ftrace recorded.
+# must equal what ftrace recorded. Then, since this is the kernel Debian 12
+# ships, USDT tracing with histograms is checked on it too (probe_emitter).
 #
 # Usage: kmod_guest.sh SOURCE_ROOT SKELETON_DIR WORK_DIR
 #   SKELETON_DIR holds zc_trace.skel.h (the meson build's trace/ directory).
@@ -73,6 +74,9 @@ gcc -static -O2 -D_GNU_SOURCE -I"$SKEL" -I"$ROOT/trace/src" \
 gcc -static -O2 -pthread -I"$ROOT/include/uapi" -I"$ROOT/include" -I"$ROOT/kmod/tests" \
 	-o "$RD/bin/zc_pingpong" "$ROOT/kmod/tests/zc_pingpong.c" -luring ||
 	fail "static zc_pingpong"
+# USDT on the guest's (Debian 12's own) kernel too: the probe emitter.
+gcc -static -O2 -pthread -o "$RD/bin/probe_emitter" \
+	"$ROOT/trace/tests/probe_emitter.c" || fail "static probe_emitter"
 cp /bin/busybox "$RD/bin/busybox"
 cp "$MOD/zc.ko" "$RD/mod/"
 cp "$ROOT/trace/tests/kmod_guest_init.sh" "$RD/init"
