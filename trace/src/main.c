@@ -62,8 +62,8 @@ static void usage(FILE *f)
 	      "  -l, --lib PATH       the libzc.so to trace system-wide (default: the one the\n"
 	      "                       dynamic linker finds, or the one built beside zc-trace);\n"
 	      "                       used when no -p is given\n"
-	      "With no -p, -b or -l and no libzc.so to be found, only zc.ko is traced.\n"
-	      "  -H, --hist           log2 latency histograms: send->recv, kick->wake, reserve->send\n"
+	      "  -H, --hist           log2 latency histograms: send->recv, kick->wake, reserve->send,\n"
+	      "                       and zc.ko's kick->doorbell\n"
 	      "  -j, --json           one JSON object per line (machine readable)\n"
 	      "  -i, --interval SEC   report interval (default 1)\n"
 	      "  -d, --duration SEC   stop after SEC seconds\n"
@@ -71,6 +71,7 @@ static void usage(FILE *f)
 	      "      --check          only check that this machine can trace (with -H: histograms\n"
 	      "                       too); exit 0 if so, else say why and exit 1\n"
 	      "  -v, --verbose        show libbpf's messages\n"
+	      "With no -p, -b or -l and no libzc.so to be found, only zc.ko is traced.\n"
 	      "Ctrl-C prints the totals (and histograms) and exits.\n", f);
 }
 
