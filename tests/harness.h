@@ -42,13 +42,28 @@
 	exit(77);							\
 } while (0)
 
-/* A region name no other test run uses. */
+/*
+ * The region a test uses: $ZC_TEST_URI when set (kmod/qemu/run.sh sets
+ * kmod:/dev/zc0 to run the suite over the driver), else a shm name no
+ * other test run uses.
+ */
 static inline const char *test_name(const char *what)
 {
 	static char buf[96];
+	const char *uri = getenv("ZC_TEST_URI");
 
+	if (uri && *uri)
+		return uri;
 	snprintf(buf, sizeof(buf), "test-%s-%d", what, (int)getpid());
 	return buf;
+}
+
+/* The backend name test_name()'s region reports. */
+static inline const char *test_backend(void)
+{
+	const char *uri = getenv("ZC_TEST_URI");
+
+	return uri && !strncmp(uri, "kmod:", 5) ? "kmod" : "shm";
 }
 
 /* Run @fn(@arg) in a child process; its return value is the exit code. */

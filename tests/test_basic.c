@@ -81,7 +81,7 @@ int main(void)
 	CHECK_RC(zc_create(region, &p, &r), 0);
 	CHECK_RC(zc_create(region, &p, &r2), -EEXIST);
 	CHECK(zc_role(r) == ZC_SIDE_HOST);
-	CHECK(!strcmp(zc_backend_name(r), "shm"));
+	CHECK(!strcmp(zc_backend_name(r), test_backend()));
 
 	memset(longname, 'x', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = 0;
