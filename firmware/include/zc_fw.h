@@ -54,6 +54,7 @@ struct zc_fw_chan {
 	zc_u32 want_tx;		/* blocked: slots needed before it can send, 0: none */
 	int open;		/* announced and not closed */
 	zc_u32 discarding;	/* dropping the rest of a refused message */
+	zc_u32 host_seen;	/* the host opened this announcement */
 	zc_u8 tx_owned[ZC_FW_SLOTS_MAX];
 	zc_u8 rx_held[ZC_FW_SLOTS_MAX];
 };
@@ -64,6 +65,7 @@ struct zc_fw_counters {
 	zc_u32 unknown;		/* host-announced channels we do not serve */
 	zc_u32 sleeps;		/* times we slept on the doorbell */
 	zc_u32 kicks;		/* doorbells we rang */
+	zc_u32 reannounced;	/* channels offered again after the host let go */
 };
 
 /* One link to one host region. */
@@ -139,6 +141,8 @@ int zc_fw_bind_peer(struct zc_fw *fw, struct zc_fw_chan *fc, const char *name,
 /* Internal (fw_link.c): serve peer entry @e with @fc; drop @fc. */
 void zc__fw_bind_entry(struct zc_fw *fw, struct zc_fw_chan *fc, zc_u32 e);
 void zc__fw_forget(struct zc_fw *fw, struct zc_fw_chan *fc);
+/* Internal: reset and announce our channel @fc again, with a new epoch. */
+void zc__fw_reannounce(struct zc_fw *fw, struct zc_fw_chan *fc);
 int zc__fw_register(struct zc_fw *fw, struct zc_fw_chan *fc, const char *name,
 		    zc_u32 addr);
 

@@ -49,6 +49,8 @@ struct zc_fw_chan_report {
 	zc_u32 link_unknown;	/* link-wide: host channels refused (unknown name) */
 	zc_u32 sleeps;		/* link-wide */
 	zc_u32 kicks;		/* link-wide */
+	zc_u32 epoch;		/* this channel's announcement */
+	zc_u32 link_reannounced; /* link-wide: channels offered again after the host let go */
 	zc_u64 rx_msgs, tx_msgs, rx_bytes, tx_bytes;
 };
 

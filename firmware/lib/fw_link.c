@@ -39,6 +39,7 @@ int zc_fw_attach(struct zc_fw *fw, void *base, zc_u64 size, int side,
 	fw->mgmt_next = 0;
 	fw->app_name = "";
 	fw->cnt.broken = fw->cnt.unknown = fw->cnt.sleeps = fw->cnt.kicks = 0;
+	fw->cnt.reannounced = 0;
 	for (i = 0; i < ZC_CHANNELS_MAX / 2; i++)
 		fw->host_epoch[i] = 0;
 
@@ -164,6 +165,7 @@ int zc_fw_announce(struct zc_fw *fw, struct zc_fw_chan *fc, const char *name,
 	fc->ch.epoch = epoch;
 	fc->entry = e;
 	fc->open = 1;
+	fc->host_seen = 0;
 	fw->chans[fw->nchans++] = fc;
 	/*
 	 * Release: name, address, epoch and the reset rings are all in place
@@ -204,6 +206,31 @@ int zc_fw_bind_peer(struct zc_fw *fw, struct zc_fw_chan *fc, const char *name,
 		return 0;
 	}
 	return -ZC_EAGAIN;
+}
+
+void zc__fw_reannounce(struct zc_fw *fw, struct zc_fw_chan *fc)
+{
+	struct zc_chan_entry *ent = fw_entry(fw, fc->entry);
+	zc_u32 addr = fc->ch.src, epoch;
+
+	/* Closed while we reset: a host looking now waits for the new epoch. */
+	zc_store_release(&ent->state[fw->side], ZC_CHAN_CLOSED);
+	zc_chan_reset(fw->base, &fw->g, fc->entry);
+	zc_chan_bind(&fc->ch, fw->base, &fw->g, fc->entry, fw->side,
+		     fc->tx_owned, fc->rx_held);
+	fc->ch.src = addr;
+	fc->want_tx = 0;
+	fc->discarding = 0;
+	fc->host_seen = 0;
+	epoch = zc_load_relaxed(&ent->epoch) + 1;
+	zc_store_relaxed(&ent->epoch, epoch);
+	fc->ch.epoch = epoch;
+	fw->cnt.reannounced++;
+	zc_fw_logf(fw, "channel %s offered again (epoch %u)", fc->ch.name,
+		   (unsigned)epoch);
+	zc_store_release(&ent->state[fw->side], ZC_CHAN_OPEN);
+	zc_fence_full();
+	zc__kick(&fc->ch);
 }
 
 void zc__fw_bind_entry(struct zc_fw *fw, struct zc_fw_chan *fc, zc_u32 e)

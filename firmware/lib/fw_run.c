@@ -134,9 +134,21 @@ static void fw_scan_table(struct zc_fw *fw, const struct zc_fw_app *app)
 	}
 	for (i = 0; i < fw->nchans; i++) {
 		struct zc_fw_chan *fc = fw->chans[i];
+		zc_u32 hs;
 
-		if (fc->open && fc->ch.announcer == fw->side)
+		if (!fc->open || fc->ch.announcer != fw->side)
+			continue;
+		hs = zc_load_acquire(&fw_entry(fw, fc->entry)->state[peer]);
+		if (hs == ZC_CHAN_OPEN) {
+			fc->host_seen = 1;
 			fc->ch.dst = zc_load_relaxed(&fw_entry(fw, fc->entry)->addr[peer]);
+		} else if (hs == ZC_CHAN_CLOSED && (fc->host_seen || fc->ch.broken)) {
+			/*
+			 * The host let go of it (after it broke, or at all): offer
+			 * it again, fresh, so the host can open it anew.
+			 */
+			zc__fw_reannounce(fw, fc);
+		}
 	}
 }
 
@@ -157,6 +169,8 @@ static void fw_report(struct zc_fw *fw, const struct zc_fw_chan *fc,
 	r->link_unknown = fw->cnt.unknown;
 	r->sleeps = fw->cnt.sleeps;
 	r->kicks = fw->cnt.kicks;
+	r->epoch = fc->ch.epoch;
+	r->link_reannounced = fw->cnt.reannounced;
 	r->rx_msgs = fc->ch.stats.rx_msgs;
 	r->tx_msgs = fc->ch.stats.tx_msgs;
 	r->rx_bytes = fc->ch.stats.rx_bytes;

@@ -108,8 +108,27 @@ static void echo_case(const char *exe, enum forge how)
 	      rep.link_broken == 1 && other.broken == 0,
 	      "%s: victim broken %u, link broken %u, other broken %u",
 	      forge_name[how], rep.broken, rep.link_broken, other.broken);
+
+	/* Recovery: the host lets go, the firmware offers it again, fresh. */
+	{
+		char name[ZC_NAME_MAX];
+		uint32_t epoch = rep.epoch;
+
+		snprintf(name, sizeof(name), "%s", victim->name);
+		zc_channel_close(victim);
+		rc = zc_channel_open(f.r, name, 0x102, 5000, &victim);
+		REQUIRE(rc == 0, "%s: reopen after the break: %s", forge_name[how],
+			zc_strerror(rc));
+		CHECK(echo_ok(victim, 300) && echo_ok(victim, 1000),
+		      "%s: the reopened channel does not echo", forge_name[how]);
+		rep = fw_report(&f, name);
+		CHECK(rep.broken == 0 && rep.epoch == epoch + 1 && rep.link_reannounced == 1,
+		      "%s: after reopening: broken %u, epoch %u (was %u), reannounced %u",
+		      forge_name[how], rep.broken, rep.epoch, epoch, rep.link_reannounced);
+	}
 	fw_stop(&f);
-	printf("echo, %s: refused, counted, other channel served\n", forge_name[how]);
+	printf("echo, %s: refused, counted, other channel served, reopened\n",
+	       forge_name[how]);
 }
 
 /* A channel the host announces that no firmware application serves. */
