@@ -311,13 +311,13 @@ int zc_fw_run(struct zc_fw *fw, const struct zc_fw_app *app)
 			zc_cpu_relax();
 			continue;
 		}
-		fw_scan_table(fw, app);
 		if (zc_load_acquire(&fw->sb->side[fw->side ^ 1].state) ==
 		    ZC_STATE_CLOSED) {
 			/* The host said goodbye in the region itself. */
 			zc_fw_logf(fw, "%s: host closed the region", app->name);
 			return -ZC_EPIPE;
 		}
+		fw_scan_table(fw, app);
 		if (idle <= fw->spin_polls) {
 			/* Busy mode: only ask whether the host is still there. */
 			rc = fw->hal->wait(fw->hal_ctx, 0);
