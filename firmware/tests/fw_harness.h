@@ -63,7 +63,7 @@ static inline void fw_deadline(unsigned seconds)
 
 #define CHECK(cond, ...) do {						\
 	if (!(cond)) {							\
-		fw_failures++;						\
+		__atomic_fetch_add(&fw_failures, 1, __ATOMIC_RELAXED); \
 		fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
 		fprintf(stderr, __VA_ARGS__);				\
 		fputc('\n', stderr);					\

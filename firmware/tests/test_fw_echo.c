@@ -6,6 +6,7 @@
  * counters agree; it stops on request, and leaves when the host goes away.
  *   test_fw_echo PATH-TO-zc-fw-echo
  */
+#include <pthread.h>
 #include "fw_harness.h"
 
 static uint8_t pattern(uint32_t msg, uint32_t i)
@@ -196,6 +197,41 @@ static void host_announces(const char *exe)
 	printf("echo on a host-announced channel: ok\n");
 }
 
+struct echo_job {
+	zc_channel *ch;
+	uint32_t count, addr;
+};
+
+static void *echo_thread(void *arg)
+{
+	struct echo_job *j = arg;
+
+	echo_frames(j->ch, j->count, j->addr);
+	return NULL;
+}
+
+/* One host thread per channel, both at once: the firmware serves both. */
+static void two_threads(const char *exe)
+{
+	struct zc_params p;
+	struct fw_proc f;
+	struct echo_job a, b;
+	pthread_t ta, tb;
+
+	zc_params_default(&p);
+	p.slot_size = 2048;
+	p.slots = 16;
+	fw_start(&f, exe, &p, NULL);
+	a = (struct echo_job){ fw_open(&f, ZC_ECHO_NAME, 0x1000), 20000, ZC_ECHO_ADDR };
+	b = (struct echo_job){ fw_open(&f, ZC_ECHO2_NAME, 0x1001), 20000, ZC_ECHO_ADDR + 1 };
+	REQUIRE(pthread_create(&ta, NULL, echo_thread, &a) == 0, "thread");
+	REQUIRE(pthread_create(&tb, NULL, echo_thread, &b) == 0, "thread");
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	fw_stop(&f);
+	printf("echo, two host threads on two channels: ok\n");
+}
+
 /* The host goes away without a word: the firmware must notice and exit. */
 static void host_vanishes(const char *exe)
 {
@@ -219,6 +255,7 @@ int main(int argc, char **argv)
 	run(argv[1], NULL);
 	run(argv[1], "--busy");
 	run(argv[1], "--sleep");
+	two_threads(argv[1]);
 	host_vanishes(argv[1]);
 	host_announces(argv[1]);
 	return fw_result("test_fw_echo");
