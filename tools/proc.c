@@ -81,6 +81,8 @@ int reap_child(pid_t pid, int timeout_ms)
 	return -ECHILD;
 }
 
+int pinned_apart;
+
 int pin_cpu(int cpu)
 {
 	cpu_set_t set;
@@ -89,7 +91,10 @@ int pin_cpu(int cpu)
 		return 0;
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+	if (sched_setaffinity(0, sizeof(set), &set))
+		return -errno;
+	pinned_apart = 1;
+	return 0;
 }
 
 int start_thread(pthread_t *tid, void *(*fn)(void *), void *arg, int cpu)

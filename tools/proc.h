@@ -42,7 +42,13 @@ int start_thread(pthread_t *tid, void *(*fn)(void *), void *arg, int cpu);
  */
 int sched_times(pid_t pid, uint64_t *run_ns, uint64_t *wait_ns);
 
-/* Pin the calling thread to CPU @cpu (ignored when @cpu < 0). */
+/*
+ * Pin the calling thread to CPU @cpu (ignored when @cpu < 0). A tool that
+ * pins itself chose a CPU apart from its peer's: see pinned_apart.
+ */
 int pin_cpu(int cpu);
+
+/* Set once this process pinned itself on purpose (zc bench, --cpu). */
+extern int pinned_apart;
 
 #endif /* ZC_TOOLS_PROC_H */

@@ -40,15 +40,17 @@ const char *tool_wait_name(enum tool_wait w)
 }
 
 /*
- * With one CPU to run on, a spinning side only keeps its peer off the CPU
- * it needs: both lose the whole spin on every hand-over (a 64-byte round
- * trip costs 2 x 50 us instead of two wake-ups). Then "spin" spins 1 ns.
+ * With one CPU to run on (and its peer likely on the same one), a spinning
+ * side only keeps its peer off the CPU it needs: both lose the whole spin
+ * on every hand-over (a 64-byte round trip costs 2 x 50 us instead of two
+ * wake-ups). Then "spin" spins 1 ns. A process pinned on purpose to a CPU
+ * of its own (zc bench, --cpu) is not in that case.
  */
 static int single_cpu(void)
 {
 	cpu_set_t set;
 
-	return sched_getaffinity(0, sizeof(set), &set) == 0 &&
+	return !pinned_apart && sched_getaffinity(0, sizeof(set), &set) == 0 &&
 	       CPU_COUNT(&set) < 2;
 }
 
