@@ -15,12 +15,17 @@ static int send_fragments(zc_channel *ch, struct zc_buf *bufs,
 			  const uint16_t *flags, unsigned int n)
 {
 	struct zc_desc d[ZC_BURST_MAX];
+	uint16_t first_id = ch->tx_id;
+	uint64_t bytes = 0;
 	unsigned int i;
 	int rc;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if (zc__frame(ch, &bufs[i], flags[i], &d[i]))
 			return -EINVAL;
+		bytes += bufs[i].len;
+	}
+	ZC_PROBE4(send_burst, ch->index, n, first_id, bytes);
 	rc = zc_ring_produce_bulk(&ch->tx, d, n);
 	if (rc != (int)n)
 		return zc__break(ch, rc < 0 ? rc : -EPROTO,

@@ -137,6 +137,7 @@ static inline int zc_reserve_burst(zc_channel *ch, struct zc_buf *bufs,
 		ZC_PROBE1(full, ch->index);
 	} else {
 		ch->tx_blocked = 0;
+		ZC_PROBE2(reserve, ch->index, got);
 	}
 	return got;
 }
@@ -155,7 +156,6 @@ static inline int zc__frame(zc_channel *ch, struct zc_buf *b, uint16_t flags,
 	/* The announcer learns the peer's address when the peer opens. */
 	if (zc_unlikely(!ch->dst))
 		ch->dst = zc_load_relaxed(ch->peer_addr);
-	ZC_PROBE3(send, ch->index, b->len, ch->tx_id);
 	zc_frame_set(h, ch->src, ch->dst, ch->tx_id++, ch->index, b->len, flags);
 	ch->tx_owned[b->slot] = 0;
 	d->slot = b->slot;
@@ -173,6 +173,8 @@ static inline int zc_send_burst(zc_channel *ch, struct zc_buf *bufs,
 				unsigned int n)
 {
 	struct zc_desc d[ZC_BURST_MAX];
+	uint16_t first_id = ch->tx_id;
+	uint64_t bytes = 0;
 	unsigned int i;
 	int rc;
 
@@ -185,9 +187,12 @@ static inline int zc_send_burst(zc_channel *ch, struct zc_buf *bufs,
 				!ch->tx_owned[bufs[i].slot] ||
 				bufs[i].len > ch->slot_size - ZC_FRAME_HDR_SIZE))
 			return -ZC_EINVAL;
+		bytes += bufs[i].len;
 	}
 	for (i = 0; i < n; i++)
 		zc__frame(ch, &bufs[i], 0, &d[i]);
+	/* One probe a burst, before the peer can see it (send->recv latency). */
+	ZC_PROBE4(send_burst, ch->index, n, first_id, bytes);
 	/* We own every slot we send, and the ring holds them all: it fits. */
 	rc = zc_ring_produce_bulk(&ch->tx, d, n);
 	if (zc_unlikely(rc != (int)n))
@@ -209,6 +214,8 @@ static inline int zc_recv_burst(zc_channel *ch, struct zc_buf *bufs,
 				unsigned int n)
 {
 	struct zc_desc d[ZC_BURST_MAX];
+	uint16_t first_id = ch->rx_id;
+	uint64_t bytes = 0;
 	int got, i;
 
 	if (zc_unlikely(ch->broken))
@@ -236,7 +243,6 @@ static inline int zc_recv_burst(zc_channel *ch, struct zc_buf *bufs,
 			return zc__break(ch, len, len == -ZC_EBADMSG ?
 					 "message id out of sequence (lost, duplicated or reordered frame)" :
 					 "frame header length or flags corrupt");
-		ZC_PROBE3(recv, ch->index, len, ch->rx_id);
 		ch->rx_id++;
 		ch->rx_held[s] = 1;
 		bufs[i].slot = s;
@@ -247,9 +253,12 @@ static inline int zc_recv_burst(zc_channel *ch, struct zc_buf *bufs,
 		bufs[i].flags = h.flags & ZC_FRAME_FLAGS_MASK;
 		bufs[i].src = h.src;
 		bufs[i].dst = h.dst;
-		ch->stats.rx_bytes += (uint32_t)len;
+		bytes += (uint32_t)len;
 	}
+	ch->stats.rx_bytes += bytes;
 	ch->stats.rx_msgs += (unsigned int)got;
+	if (got)
+		ZC_PROBE4(recv_burst, ch->index, got, first_id, bytes);
 	return got;
 }
 

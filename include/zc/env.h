@@ -115,12 +115,15 @@ static inline void zc_fence_full(void)
 #define ZC_PROBE1(n, a)			DTRACE_PROBE1(zc, n, a)
 #define ZC_PROBE2(n, a, b)		DTRACE_PROBE2(zc, n, a, b)
 #define ZC_PROBE3(n, a, b, c)		DTRACE_PROBE3(zc, n, a, b, c)
+#define ZC_PROBE4(n, a, b, c, d)	DTRACE_PROBE4(zc, n, a, b, c, d)
 #endif
 #endif
 #ifndef ZC_PROBES
-#define ZC_PROBE1(n, a)			do { } while (0)
-#define ZC_PROBE2(n, a, b)		do { } while (0)
-#define ZC_PROBE3(n, a, b, c)		do { } while (0)
+/* Compiled out, the arguments are still "used": no unused-variable warnings. */
+#define ZC_PROBE1(n, a)			do { (void)(a); } while (0)
+#define ZC_PROBE2(n, a, b)		do { (void)(a); (void)(b); } while (0)
+#define ZC_PROBE3(n, a, b, c)		do { (void)(a); (void)(b); (void)(c); } while (0)
+#define ZC_PROBE4(n, a, b, c, d)	do { (void)(a); (void)(b); (void)(c); (void)(d); } while (0)
 #endif
 
 #ifdef __cplusplus
