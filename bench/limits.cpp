@@ -27,7 +27,19 @@
 namespace zcb {
 namespace {
 
-constexpr unsigned kStreamBufs = 4;
+// As many buffers in flight as zc has slots for that size (the same rule as
+// zc_side.cpp's geometry(): ~8 MiB of slots, 4 to 64 of them), packed as
+// tightly as the payload allows: a limit must not be handicapped by a
+// shallower pipeline than the transport it bounds.
+unsigned stream_bufs(size_t size)
+{
+	uint32_t slot = 256;
+
+	while (slot < size + 16 && slot < (2u << 20))
+		slot <<= 1;
+	uint32_t n = (8u << 20) / slot;
+	return n < 4 ? 4 : (n > 64 ? 64 : n);
+}
 
 // ---- cache-line ping-pong --------------------------------------------------
 
@@ -136,8 +148,11 @@ struct alignas(128) Flag {
 
 void tput_stream(benchmark::State &st, size_t size, bool huge, bool process)
 {
-	size_t stride = (size + 4095) & ~(size_t)4095;
-	size_t total = stride * kStreamBufs;
+	const unsigned nbufs = stream_bufs(size);
+	size_t stride = 64;
+	while (stride < size)
+		stride <<= 1;
+	size_t total = (stride * nbufs + 4095) & ~(size_t)4095;
 	Duo duo(st);
 	int shflags = MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE;
 
@@ -146,7 +161,7 @@ void tput_stream(benchmark::State &st, size_t size, bool huge, bool process)
 		shflags |= MAP_HUGETLB;
 	}
 	void *mem = mmap(nullptr, total, PROT_READ | PROT_WRITE, shflags, -1, 0);
-	auto *flags = static_cast<Flag *>(mmap(nullptr, sizeof(Flag) * kStreamBufs,
+	auto *flags = static_cast<Flag *>(mmap(nullptr, sizeof(Flag) * nbufs,
 					       PROT_READ | PROT_WRITE,
 					       MAP_SHARED | MAP_ANONYMOUS, -1, 0));
 	if (mem == MAP_FAILED || flags == MAP_FAILED) {
@@ -160,7 +175,7 @@ void tput_stream(benchmark::State &st, size_t size, bool huge, bool process)
 
 		ctl->ready.store(1);
 		for (;;) {
-			unsigned k = (unsigned)(seq % kStreamBufs);
+			unsigned k = (unsigned)(seq % nbufs);
 
 			if (flags[k].full.load(std::memory_order_acquire)) {
 				if (!verify(base + k * stride, size, seed_of(seq)))
@@ -186,7 +201,7 @@ void tput_stream(benchmark::State &st, size_t size, bool huge, bool process)
 
 	if (ok) {
 		for (auto _ : st) {
-			unsigned k = (unsigned)(seq % kStreamBufs);
+			unsigned k = (unsigned)(seq % nbufs);
 
 			while (flags[k].full.load(std::memory_order_acquire))
 				cpu_relax();
@@ -201,7 +216,7 @@ void tput_stream(benchmark::State &st, size_t size, bool huge, bool process)
 	}
 	duo.finish(seq, size);
 	munmap(mem, total);
-	munmap(flags, sizeof(Flag) * kStreamBufs);
+	munmap(flags, sizeof(Flag) * nbufs);
 }
 
 }  // namespace
