@@ -119,7 +119,9 @@ static int find_announced(zc_region *r, const char *name, uint32_t *found)
 	for (c = lo; c < hi; c++) {
 		struct zc_chan_entry *e = zc__entry(r, c);
 
+		/* An announcement we closed stays closed until it is renewed. */
 		if (zc_load_acquire(&e->state[r->role ^ 1]) == ZC_CHAN_OPEN &&
+		    zc_load_relaxed(&e->epoch) != r->closed_epoch[c] &&
 		    name_is(e, name)) {
 			*found = c;
 			return 0;
@@ -197,6 +199,8 @@ void zc_channel_close(zc_channel *ch)
 		}
 	pthread_mutex_lock(&r->lock);
 	e = zc__entry(r, ch->index);
+	if (ch->announcer != r->role)
+		r->closed_epoch[ch->index] = ch->epoch;
 	zc_store_release(&e->state[r->role], ZC_CHAN_CLOSED);
 	if (r->chans[ch->index] == ch)
 		r->chans[ch->index] = NULL;

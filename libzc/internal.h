@@ -71,6 +71,7 @@ struct zc_region {
 	uint64_t ring_user_data;	/* armed multishot poll, or 0 */
 	pthread_mutex_t lock;		/* control path: channel table, handles */
 	zc_channel *chans[ZC_CHANNELS_MAX];
+	uint32_t closed_epoch[ZC_CHANNELS_MAX]; /* peer announcements we closed */
 	struct zc_region_stats stats;
 	uint64_t last_peer_check_ns;
 	/* Sleeping: one thread polls the doorbell, others wait on wake_cond. */

@@ -255,6 +255,13 @@ int zc_region_wait(zc_region *r, int timeout_ms)
 	return zc__wait(r, region_ready, r, timeout_ms);
 }
 
+int zc_kick_peer(zc_region *r)
+{
+	ZC_PROBE1(kick, UINT32_MAX);
+	zc__kick_always(r);
+	return __atomic_load_n(&r->peer_gone, __ATOMIC_RELAXED) ? -EPIPE : 0;
+}
+
 int zc_doorbell_fd(const zc_region *r)
 {
 	return r->bell_fd;

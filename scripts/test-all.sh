@@ -42,8 +42,8 @@ step "tests (-Werror)" build_and_test build-ci "" --buildtype=debugoptimized
 export ZC_STRESS_MSGS=2000000
 step "tests under ASan+UBSan" build_and_test build-asan "" \
 	-Db_sanitize=address,undefined -Db_lundef=false -Dparts=tools,firmware,tests,examples
-step "threaded and multi-process tests under TSan" build_and_test build-tsan "threads process" \
-	-Db_sanitize=thread -Db_lundef=false -Dparts=tests
+step "threaded and multi-process tests under TSan" build_and_test build-tsan "threads process firmware" \
+	-Db_sanitize=thread -Db_lundef=false -Dparts=tests,firmware
 unset ZC_STRESS_MSGS
 if [ -f kmod/qemu/run.sh ]; then
 	step "kernel driver in QEMU" bash kmod/qemu/run.sh

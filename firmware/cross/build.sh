@@ -61,7 +61,7 @@ ldflags=("${cpu[@]}" -nostdlib -T "$here/cm4.ld" -Wl,--gc-sections
 	 -Wl,-Map,"$out/link.map")
 
 lib=("$fw"/lib/fw_link.c "$fw"/lib/fw_msg.c "$fw"/lib/fw_run.c
-     "$fw"/lib/fw_util.c "$here"/fw_mem.c "$here"/fw_atomic.c)
+     "$fw"/lib/fw_util.c "$here"/fw_mem.c)
 boot=("$here"/startup_cm4.c "$here"/hal_cm4.c "$here"/boot_cm4.c)
 
 compile() {	# out.o src [extra flags]

@@ -71,20 +71,13 @@ zc_u64 zc_hal_linux_size(const struct zc_hal_linux *h)
 
 /*
  * The firmware library has already exchanged the host's need_wakeup word
- * (it only calls us when the host asked). libzc has no public "ring the
- * peer" call, so ring it through libzc's own slow path, handing it a
- * private word that says "asked" so it rings unconditionally.
+ * (it only calls us when the host asked), so ring unconditionally.
  */
 static void linux_kick(void *ctx)
 {
 	struct zc_hal_linux *h = ctx;
-	uint32_t asked = 1;
-	zc_channel bell;
 
-	memset(&bell, 0, sizeof(bell));
-	bell.region = h->r;
-	bell.peer_wakeup = &asked;
-	zc__kick(&bell);
+	zc_kick_peer(h->r);
 }
 
 static int linux_wait(void *ctx, zc_u32 timeout_us)

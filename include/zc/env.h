@@ -91,6 +91,24 @@ static inline void zc_fence_full(void)
 #endif /* __KERNEL__ */
 
 /*
+ * Read a 64-bit field of shared memory once, without needing 64-bit atomics
+ * (a 32-bit core has none, and libatomic is not there freestanding). Used
+ * only for values that are validated after reading, where a torn read is
+ * just one more bad value.
+ */
+static inline zc_u64 zc_load_u64_once(const zc_u64 *p)
+{
+#if defined(__SIZEOF_POINTER__) && __SIZEOF_POINTER__ == 4
+	const zc_u32 *w = (const zc_u32 *)p;
+
+	return (zc_u64)zc_load_relaxed(&w[0]) |
+	       ((zc_u64)zc_load_relaxed(&w[1]) << 32);
+#else
+	return zc_load_relaxed(p);
+#endif
+}
+
+/*
  * Error numbers returned (negated) by the shared code. They equal Linux's
  * errno values so userspace and the kernel can pass them on unchanged;
  * the firmware has no errno.h, hence the copies.

@@ -170,16 +170,16 @@ static inline int zc_geom_validate(struct zc_geom *g,
 	    (features & ZC_FEATURES_REQUIRED) != ZC_FEATURES_REQUIRED)
 		return -ZC_EBADMSG;
 	sb_size = zc_load_relaxed(&sb->sb_size);
-	g->region_size = zc_load_relaxed(&sb->region_size);
+	g->region_size = zc_load_u64_once(&sb->region_size);
 	g->slot_size = zc_load_relaxed(&sb->slot_size);
 	g->slots = zc_load_relaxed(&sb->slots);
 	g->ring_entries = zc_load_relaxed(&sb->ring_entries);
 	g->channels = zc_load_relaxed(&sb->channels);
-	g->max_msg = zc_load_relaxed(&sb->max_msg);
-	g->chan_off = zc_load_relaxed(&sb->chan_off);
-	g->rings_off = zc_load_relaxed(&sb->rings_off);
-	g->ring_stride = zc_load_relaxed(&sb->ring_stride);
-	g->pool_off = zc_load_relaxed(&sb->pool_off);
+	g->max_msg = zc_load_u64_once(&sb->max_msg);
+	g->chan_off = zc_load_u64_once(&sb->chan_off);
+	g->rings_off = zc_load_u64_once(&sb->rings_off);
+	g->ring_stride = zc_load_u64_once(&sb->ring_stride);
+	g->pool_off = zc_load_u64_once(&sb->pool_off);
 	g->features = features;
 	if (sb_size != ZC_SB_SIZE || !zc_is_pow2(g->slot_size))
 		return -ZC_EPROTO;

@@ -113,6 +113,13 @@ int zc_set_wait_mode(zc_region *r, enum zc_wait_mode mode, uint64_t spin_ns);
  */
 int zc_region_wait(zc_region *r, int timeout_ms);
 
+/*
+ * Ring the peer's doorbell now, whether or not it asked for a kick. For code
+ * that runs its own need-wakeup handshake on the region (the firmware's
+ * Linux HAL); channels kick for themselves.
+ */
+int zc_kick_peer(zc_region *r);
+
 /* The eventfd this side's doorbell rings on (readable after a kick). */
 int zc_doorbell_fd(const zc_region *r);
 
