@@ -40,7 +40,7 @@ static void usage(FILE *f)
 "  --sizes LIST      message sizes (64,256,1K,4K,16K,64K,256K,1M)\n"
 "  --wait MODE       busy, spin, sleep or uring, both sides (spin)\n"
 "  --batch N         messages per burst, 1..64 (32)\n"
-"  --slots N         slots per direction (about 1 MiB worth, 8..256)\n"
+"  --slots N         slots per direction (about 4 MiB worth, 8..4096)\n"
 "  --check KIND      what the sink verifies: none, pattern, crc (pattern)\n"
 "  --uri URI         region to create (shm:bench-PID); e.g. kmod:/dev/zc0\n"
 "  --json FILE       also write the results as JSON to FILE\n"

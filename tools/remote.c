@@ -60,10 +60,20 @@ static int send_summary(struct service *s)
 	return 0;
 }
 
+/*
+ * Checked slots go back to the sender once this many payload bytes are
+ * done, not only at the end of the burst: with large messages a sender
+ * would otherwise wait for the whole burst to be checked, then we would
+ * wait for it to refill them all, and the two sides would take turns
+ * instead of working at the same time.
+ */
+#define RELEASE_BYTES (128u << 10)
+
 static int sink_poll(struct service *s)
 {
 	struct zc_buf bufs[ZC_BURST_MAX];
-	int n, i, rc;
+	uint64_t unreleased = 0;
+	int n, i, rc, first = 0;
 
 	n = zc_recv_burst(s->ch, bufs, ZC_BURST_MAX);
 	if (n <= 0)
@@ -86,10 +96,22 @@ static int sink_poll(struct service *s)
 		s->bytes += bufs[i].len;
 		s->all_msgs++;
 		s->all_bytes += bufs[i].len;
+		unreleased += bufs[i].len;
+		if (unreleased >= RELEASE_BYTES) {
+			rc = zc_release_burst(s->ch, bufs + first,
+					      (unsigned int)(i + 1 - first));
+			if (rc < 0)
+				return rc;
+			first = i + 1;
+			unreleased = 0;
+		}
 	}
-	rc = zc_release_burst(s->ch, bufs, (unsigned int)n);
-	if (rc < 0)
-		return rc;
+	if (first < n) {
+		rc = zc_release_burst(s->ch, bufs + first,
+				      (unsigned int)(n - first));
+		if (rc < 0)
+			return rc;
+	}
 	if (s->limit && s->all_msgs >= s->limit)
 		s->done = 1;
 	return n;
