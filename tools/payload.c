@@ -33,7 +33,7 @@ const char *payload_kind_name(enum payload_kind k)
 /* Where PAYLOAD_NONE folds what it reads, so the reads are not elided. */
 static volatile uint64_t payload_fold;
 
-static void read_all(const uint8_t *p, size_t len)
+int payload_read_all(const uint8_t *p, size_t len)
 {
 	size_t i, words = len / 8;
 	uint64_t acc = 0;
@@ -47,71 +47,26 @@ static void read_all(const uint8_t *p, size_t len)
 	for (i = words * 8; i < len; i++)
 		acc += p[i];
 	payload_fold = acc;
+	return 0;
 }
 
-/* An odd multiplier spreads consecutive seqs over all 64 bits. */
-static inline uint64_t pattern_word(uint64_t seq)
+void payload_crc_fill(uint8_t *b, size_t len, uint64_t seq)
 {
-	return (seq + 1) * 0x9e3779b97f4a7c15ULL;
-}
-
-static void pattern_fill(uint8_t *p, size_t len, uint64_t w)
-{
-	size_t i, words = len / 8;
-
-	for (i = 0; i < words; i++)
-		memcpy(p + i * 8, &w, 8);
-	memcpy(p + words * 8, &w, len - words * 8);
-}
-
-static int pattern_check(const uint8_t *p, size_t len, uint64_t w)
-{
-	size_t i, words = len / 8;
-	uint64_t diff = 0, tail = 0;
-
-	/* OR of differences, no early exit: a branch-free loop the compiler
-	 * vectorizes, so the check costs what reading the bytes costs. */
-	for (i = 0; i < words; i++) {
-		uint64_t v;
-
-		memcpy(&v, p + i * 8, 8);
-		diff |= v ^ w;
-	}
-	memcpy(&tail, p + words * 8, len - words * 8);
-	if (len - words * 8)
-		diff |= (tail ^ w) & ((1ULL << ((len - words * 8) * 8)) - 1);
-	return diff ? -1 : 0;
-}
-
-void payload_fill(enum payload_kind k, void *p, size_t len, uint64_t seq)
-{
-	uint8_t *b = p;
 	uint32_t crc, len32 = (uint32_t)len;
 
-	if (k != PAYLOAD_CRC || len < PAYLOAD_CRC_HDR) {
-		pattern_fill(b, len, pattern_word(seq));
-		return;
-	}
-	pattern_fill(b + PAYLOAD_CRC_HDR, len - PAYLOAD_CRC_HDR,
-		     pattern_word(seq));
+	payload_pattern_fill(b + PAYLOAD_CRC_HDR, len - PAYLOAD_CRC_HDR,
+			     payload_word(seq));
 	crc = zc_crc32c(0, b + PAYLOAD_CRC_HDR, len - PAYLOAD_CRC_HDR);
 	memcpy(b, &seq, 8);
 	memcpy(b + 8, &crc, 4);
 	memcpy(b + 12, &len32, 4);
 }
 
-int payload_check(enum payload_kind k, const void *p, size_t len, uint64_t seq)
+int payload_crc_check(const uint8_t *b, size_t len, uint64_t seq)
 {
-	const uint8_t *b = p;
 	uint64_t got_seq;
 	uint32_t crc, got_len;
 
-	if (k == PAYLOAD_NONE) {
-		read_all(b, len);
-		return 0;
-	}
-	if (k == PAYLOAD_PATTERN || len < PAYLOAD_CRC_HDR)
-		return pattern_check(b, len, pattern_word(seq));
 	memcpy(&got_seq, b, 8);
 	memcpy(&crc, b + 8, 4);
 	memcpy(&got_len, b + 12, 4);
