@@ -66,6 +66,7 @@ struct bench_result {
 	 * and seconds it was runnable but another task had its CPU. */
 	double host_run_s, host_wait_s, remote_run_s, remote_wait_s;
 	int contended;		/* a side waited for a CPU > 10% of the phase */
+	double line_rtt_ns;	/* cacheline_rtt_ns() just before this size */
 	double rounds[BENCH_MAX_REPEAT];	/* msgs/s of every round (--repeat) */
 	int nrounds;
 };
@@ -98,6 +99,13 @@ int bench_unix_socket(const struct bench_opts *o, uint64_t size,
 int bench_spsc16(const struct bench_opts *o, struct baseline_result *res);
 int bench_stream(const struct bench_opts *o, uint64_t size,
 		 struct baseline_result *res);
+
+/*
+ * Round trip of one cache line between this thread and a thread on
+ * @other_cpu, in ns, over @secs: where the VM's two vCPUs sit right now
+ * (sharing an L3 or not) shows here first, and moves every other number.
+ */
+double cacheline_rtt_ns(int other_cpu, double secs);
 
 /* Percentiles of @n round-trip times in ns (sorts @ns in place). */
 void latency_summarize(uint64_t *ns, uint64_t n, struct latency *out);

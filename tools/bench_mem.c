@@ -269,3 +269,59 @@ int bench_stream(const struct bench_opts *o, uint64_t size,
 		rates(res);
 	return rc;
 }
+
+struct pingpong {
+	uint32_t word __attribute__((aligned(128)));
+	uint32_t stop;
+};
+
+static void *pong(void *arg)
+{
+	struct pingpong *pp = arg;
+	uint32_t v;
+
+	for (;;) {
+		v = __atomic_load_n(&pp->word, __ATOMIC_ACQUIRE);
+		if (v & 1)	/* odd: the ping; answer with the next even */
+			__atomic_store_n(&pp->word, v + 1, __ATOMIC_RELEASE);
+		else if (__atomic_load_n(&pp->stop, __ATOMIC_RELAXED))
+			break;
+		else
+			zc_cpu_relax();
+	}
+	return NULL;
+}
+
+double cacheline_rtt_ns(int other_cpu, double secs)
+{
+	struct pingpong *pp;
+	pthread_t tid;
+	uint64_t t0, t_end, rounds = 0, now;
+	uint32_t v = 0;
+	unsigned int spins = 0;
+
+	pp = aligned_alloc(128, sizeof(*pp));
+	if (!pp)
+		return -1;
+	memset(pp, 0, sizeof(*pp));
+	if (start_thread(&tid, pong, pp, other_cpu)) {
+		free(pp);
+		return -1;
+	}
+	t0 = now_ns();
+	t_end = t0 + (uint64_t)(secs * 1e9);
+	do {
+		for (int k = 0; k < 256; k++) {
+			__atomic_store_n(&pp->word, ++v, __ATOMIC_RELEASE);
+			while (__atomic_load_n(&pp->word, __ATOMIC_ACQUIRE) == v)
+				relax(&spins);
+			v++;
+			rounds++;
+		}
+		now = now_ns();
+	} while (now < t_end);
+	__atomic_store_n(&pp->stop, 1, __ATOMIC_RELAXED);
+	pthread_join(tid, NULL);
+	free(pp);
+	return (double)(now - t0) / (double)rounds;
+}

@@ -95,6 +95,7 @@ void bench_print_table(FILE *f, const struct bench_opts *o,
 {
 	const struct bench_result *z;
 	char label[32], a[32], sz[32];
+	double lo = 0, hi = 0;
 	int i, contended = 0;
 
 	if (o->repeat > 1)
@@ -109,6 +110,15 @@ void bench_print_table(FILE *f, const struct bench_opts *o,
 		print_row(f, label, r[i].msgs_per_s, r[i].gb_per_s, &r[i].lat);
 		contended += r[i].contended;
 	}
+	for (i = 0; i < n; i++) {
+		if (!i || r[i].line_rtt_ns < lo)
+			lo = r[i].line_rtt_ns;
+		if (!i || r[i].line_rtt_ns > hi)
+			hi = r[i].line_rtt_ns;
+	}
+	if (n)
+		fprintf(f, "(a cache line's round trip between the two CPUs, before each size: %.0f..%.0f ns)\n",
+			lo, hi);
 	if (contended)
 		fprintf(f, "* while streaming, host or remote core waited for a CPU more than 10%% of\n"
 			   "  the time: other work was running; these rows say little.\n");
@@ -206,12 +216,13 @@ int bench_write_json(FILE *f, const struct bench_opts *o, const char *uri,
 			"\"seconds\": %.6f, \"messages\": %" PRIu64 ", \"bytes\": %" PRIu64
 			", \"msgs_per_s\": %.1f, \"gb_per_s\": %.6f, \"kicks\": %" PRIu64
 			", \"sleeps\": %" PRIu64 ", \"host_run_s\": %.4f, \"host_wait_s\": %.4f"
-			", \"remote_run_s\": %.4f, \"remote_wait_s\": %.4f, \"contended\": %s, ",
+			", \"remote_run_s\": %.4f, \"remote_wait_s\": %.4f, \"contended\": %s"
+			", \"cacheline_rtt_ns\": %.1f, ",
 			i ? "," : "", r[i].size, r[i].slot_size, r[i].slots,
 			r[i].seconds, r[i].msgs, r[i].bytes, r[i].msgs_per_s,
 			r[i].gb_per_s, r[i].kicks, r[i].sleeps, r[i].host_run_s,
 			r[i].host_wait_s, r[i].remote_run_s, r[i].remote_wait_s,
-			r[i].contended ? "true" : "false");
+			r[i].contended ? "true" : "false", r[i].line_rtt_ns);
 		json_latency(f, &r[i].lat);
 		json_rounds(f, r[i].rounds, r[i].nrounds);
 		fputc('}', f);

@@ -326,6 +326,7 @@ int bench_zc_size(const struct bench_opts *o, const char *uri, uint64_t size,
 
 	memset(res, 0, sizeof(*res));
 	res->size = size;
+	res->line_rtt_ns = cacheline_rtt_ns(o->remote_cpu, 0.02);
 	choose_geometry(o, size, &p);
 	res->slot_size = p.slot_size;
 	res->slots = p.slots;

@@ -17,6 +17,7 @@ for r in d["results"]:
     assert r["bytes"] == r["messages"] * r["size"], r
     assert r["slot_size"] >= r["size"] + 16, r
     assert isinstance(r["contended"], bool), r
+    assert r["cacheline_rtt_ns"] > 0, r
     assert r["host_run_s"] > 0 and r["remote_run_s"] > 0, r
     assert r["host_wait_s"] >= 0 and r["remote_wait_s"] >= 0, r
     lat = r["latency_us"]
