@@ -4,6 +4,7 @@
 #include "zc_side.hpp"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include <unistd.h>
@@ -41,6 +42,13 @@ void geometry(size_t size, bool huge, struct zc_params *p)
 	p->slot_size = slot;
 	uint32_t slots = (8u << 20) / slot;
 	p->slots = slots < 4 ? 4 : (slots > 64 ? 64 : slots);
+	// ZC_BENCH_SLOTS overrides the depth, to try deeper rings.
+	const char *env = getenv("ZC_BENCH_SLOTS");
+	if (env && *env) {
+		unsigned long n = strtoul(env, nullptr, 10);
+		if (n >= 1 && n <= ZC_SLOTS_MAX)
+			p->slots = (uint32_t)n;
+	}
 	p->channels = 2;
 	p->hugepages = huge ? ZC_HUGE_REQUIRE : ZC_HUGE_NO;
 }

@@ -35,7 +35,8 @@ constexpr uint64_t kUringTag = 0x7a63;
 std::string region_uri();
 
 // Geometry for a payload size: the smallest slot that holds it, and a pool
-// of at most ~8 MiB per direction (at least 4 slots, at most 64).
+// of at most ~8 MiB per direction (at least 4 slots, at most 64), unless
+// ZC_BENCH_SLOTS says how many.
 void geometry(size_t size, bool huge, struct zc_params *p);
 
 // "what: zc_strerror(err)"
