@@ -150,11 +150,11 @@ void bench_print_table(FILE *f, const struct bench_opts *o,
 			fprintf(f, "zc %-7s vs %-12s %6.2fx the messages/s, %.1fx %s p50 round trip\n",
 				sz, b[i].name, z->msgs_per_s / b[i].msgs_per_s,
 				lr >= 1 ? lr : 1 / lr, lr >= 1 ? "lower" : "higher");
-		}
-		else
+		} else {
 			fprintf(f, "zc %-7s vs %-12s %6.1f%% of its messages/s (%s)\n",
 				sz, b[i].name, 100 * z->msgs_per_s / b[i].msgs_per_s,
 				b[i].what);
+		}
 	}
 }
 
