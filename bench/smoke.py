@@ -82,7 +82,23 @@ def main():
         for name, counters in CASES.items():
             if "p50_ns" in counters and name not in got:
                 fail("no histogram for %s" % name)
-    print("bench smoke: %d cases ran with their counters" % len(CASES))
+        # bench/report turns that JSON into the report (charts only when
+        # matplotlib is there); the ratio it must compute is one we ran.
+        report = os.path.join(os.path.dirname(os.path.abspath(__file__)), "report")
+        docs = os.path.join(tmp, "docs")
+        proc = subprocess.run([sys.executable, report, "--json", out, "--hist", hist,
+                               "--out", docs, "--command", "smoke"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+        if proc.returncode != 0:
+            fail("bench/report exited %d: %s" % (proc.returncode, proc.stderr.decode()[-500:]))
+        with open(os.path.join(docs, "performance-bench.md")) as f:
+            md = f.read()
+        row = [l for l in md.splitlines()
+               if l.startswith("| RTT 64 B busy p50: zc / cache-line ping-pong (thread)")]
+        if not row or "n/a" in row[0].split("|")[4]:
+            fail("the report lacks the zc / cache-line round-trip ratio: %r" % row)
+    print("bench smoke: %d cases ran with their counters; the report computed its ratios"
+          % len(CASES))
 
 
 if __name__ == "__main__":
