@@ -82,6 +82,7 @@ struct baseline_result {
 	struct latency lat;
 	double rounds[BENCH_MAX_REPEAT];
 	int nrounds;
+	double line_rtt_ns;	/* cacheline_rtt_ns() just before it ran */
 };
 
 /* Run one size against a fresh region and remote; 0 or a negative errno

@@ -89,6 +89,15 @@ static const struct bench_result *zc_at(const struct bench_result *r, int n,
 	return NULL;
 }
 
+/*
+ * The two CPUs' distance changed between two measurements (the VM's vCPUs
+ * moved): a cache line's round trip differs by more than half.
+ */
+static int placement_moved(double a, double b)
+{
+	return a > 0 && b > 0 && (a > 1.5 * b || b > 1.5 * a);
+}
+
 void bench_print_table(FILE *f, const struct bench_opts *o,
 		       const struct bench_result *r, int n,
 		       const struct baseline_result *b, int nb)
@@ -155,6 +164,9 @@ void bench_print_table(FILE *f, const struct bench_opts *o,
 				sz, b[i].name, 100 * z->msgs_per_s / b[i].msgs_per_s,
 				b[i].what);
 		}
+		if (placement_moved(z->line_rtt_ns, b[i].line_rtt_ns))
+			fprintf(f, "   (unreliable: a cache line crossed in %.0f ns for zc, %.0f ns for %s)\n",
+				z->line_rtt_ns, b[i].line_rtt_ns, b[i].name);
 	}
 }
 
@@ -241,6 +253,7 @@ int bench_write_json(FILE *f, const struct bench_opts *o, const char *uri,
 			json_latency(f, &b[i].lat);
 		}
 		json_rounds(f, b[i].rounds, b[i].nrounds);
+		fprintf(f, ", \"cacheline_rtt_ns\": %.1f", b[i].line_rtt_ns);
 		z = zc_at(r, n, b[i].compare_size);
 		/* zc's messages/s over the baseline's: above 1, zc is faster. */
 		if (z && b[i].msgs_per_s > 0)

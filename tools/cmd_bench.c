@@ -238,14 +238,17 @@ static const struct baseline_def {
 static int run_baselines(const struct bench_opts *o, uint64_t size,
 			 struct baseline_result *b, int *done)
 {
+	double line;
 	int i;
 
 	for (i = 0; i < NBASELINES; i++) {
 		if (done[i] || (size && baselines[i].compare_size != size))
 			continue;
 		bench_progress(o, "baseline: %s...", baselines[i].doing);
+		line = cacheline_rtt_ns(o->remote_cpu, 0.02);
 		if (baselines[i].run(o, &b[i]) < 0)
 			return -1;
+		b[i].line_rtt_ns = line;
 		done[i] = 1;
 	}
 	return 0;

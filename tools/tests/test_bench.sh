@@ -29,6 +29,7 @@ assert names == ["pipe", "spsc16", "stream", "unix socket"], names
 for b in d["baselines"]:
     assert b["msgs_per_s"] > 0 and b["gb_per_s"] > 0 and b["zc_ratio"] > 0, b
     assert b["bytes"] == b["messages"] * b["size"], b
+    assert b["cacheline_rtt_ns"] > 0, b
 for n in ("pipe", "unix socket"):
     assert base[n]["size"] == 4096 and base[n]["compare_size"] == 4096
     assert base[n]["latency_us"]["p50"] > 0, base[n]
