@@ -42,6 +42,7 @@ struct bench_opts {
 	enum payload_kind kind;
 	int baselines;
 	int pin;		/* host and remote each on a CPU of their own */
+	int huge;		/* regions on huge pages when any are reserved */
 	int host_cpu, remote_cpu; /* when pinned; -1 otherwise */
 	int quiet;
 	double load_before;	/* 1-minute load average when the run began */
@@ -67,6 +68,7 @@ struct bench_result {
 	double host_run_s, host_wait_s, remote_run_s, remote_wait_s;
 	int contended;		/* a side waited for a CPU > 10% of the phase */
 	double line_rtt_ns;	/* cacheline_rtt_ns() just before this size */
+	char backend[16];	/* "shm", "shm-hugetlb", "kmod" */
 	double rounds[BENCH_MAX_REPEAT];	/* msgs/s of every round (--repeat) */
 	int nrounds;
 };

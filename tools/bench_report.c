@@ -215,22 +215,23 @@ int bench_write_json(FILE *f, const struct bench_opts *o, const char *uri,
 	json_string(f, uri);
 	fprintf(f, ",\n  \"wait\": \"%s\",\n  \"seconds\": %g,\n"
 		"  \"latency_seconds\": %g,\n  \"batch\": %" PRIu64 ",\n"
-		"  \"check\": \"%s\",\n  \"pinned\": %s,\n  \"host_cpu\": %d,\n  \"remote_cpu\": %d,\n"
+		"  \"check\": \"%s\",\n  \"huge\": %s,\n  \"pinned\": %s,\n  \"host_cpu\": %d,\n  \"remote_cpu\": %d,\n"
 		"  \"repeat\": %d,\n  \"cpus\": %ld,\n"
 		"  \"load_average_before\": %.2f,\n  \"results\": [",
 		tool_wait_name(o->wait), o->seconds, o->lat_seconds, o->batch,
-		payload_kind_name(o->kind), o->host_cpu >= 0 ? "true" : "false",
+		payload_kind_name(o->kind), o->huge ? "true" : "false",
+		o->host_cpu >= 0 ? "true" : "false",
 		o->host_cpu, o->remote_cpu,
 		(int)o->repeat, o->cpus,
 		o->load_before);
 	for (i = 0; i < n; i++) {
-		fprintf(f, "%s\n    {\"size\": %" PRIu64 ", \"slot_size\": %u, \"slots\": %u, "
+		fprintf(f, "%s\n    {\"size\": %" PRIu64 ", \"backend\": \"%s\", \"slot_size\": %u, \"slots\": %u, "
 			"\"seconds\": %.6f, \"messages\": %" PRIu64 ", \"bytes\": %" PRIu64
 			", \"msgs_per_s\": %.1f, \"gb_per_s\": %.6f, \"kicks\": %" PRIu64
 			", \"sleeps\": %" PRIu64 ", \"host_run_s\": %.4f, \"host_wait_s\": %.4f"
 			", \"remote_run_s\": %.4f, \"remote_wait_s\": %.4f, \"contended\": %s"
 			", \"cacheline_rtt_ns\": %.1f, ",
-			i ? "," : "", r[i].size, r[i].slot_size, r[i].slots,
+			i ? "," : "", r[i].size, r[i].backend, r[i].slot_size, r[i].slots,
 			r[i].seconds, r[i].msgs, r[i].bytes, r[i].msgs_per_s,
 			r[i].gb_per_s, r[i].kicks, r[i].sleeps, r[i].host_run_s,
 			r[i].host_wait_s, r[i].remote_run_s, r[i].remote_wait_s,

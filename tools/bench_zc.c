@@ -59,6 +59,8 @@ static void choose_geometry(const struct bench_opts *o, uint64_t size,
 	p->slot_size = slot;
 	p->slots = o->slots ? (uint32_t)o->slots : slots;
 	p->channels = 4;	/* the host announces two: sink and echo */
+	if (o->huge)
+		p->hugepages = ZC_HUGE_TRY;
 }
 
 static int start_remote(struct run *run)
@@ -335,6 +337,8 @@ int bench_zc_size(const struct bench_opts *o, const char *uri, uint64_t size,
 		zc_errorf("cannot create region '%s': %s", uri, zc_strerror(rc));
 		return rc;
 	}
+	snprintf(res->backend, sizeof(res->backend), "%s",
+		 zc_backend_name(run.r));
 	rc = waiter_init(&run.w, run.r, o->wait);
 	if (rc < 0) {
 		zc_errorf("cannot set up waiting (%s): %s", tool_wait_name(o->wait),

@@ -45,6 +45,7 @@ static void usage(FILE *f)
 "  --uri URI         region to create (shm:bench-PID); e.g. kmod:/dev/zc0\n"
 "  --json FILE       also write the results as JSON to FILE\n"
 "  --repeat N        run everything N times (1..9), report the median round\n"
+"  --huge            put the regions on huge pages (if reserved, else says so)\n"
 "  --no-baselines    skip the baselines\n"
 "  --no-pin          let the scheduler place host and remote core (by default\n"
 "                    they get the first two CPUs this process may use, so a\n"
@@ -87,6 +88,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		{ "json", required_argument, NULL, 'j' },
 		{ "no-baselines", no_argument, NULL, 'B' },
 		{ "repeat", required_argument, NULL, 'r' },
+		{ "huge", no_argument, NULL, 'H' },
 		{ "pin", no_argument, NULL, 'p' },
 		{ "no-pin", no_argument, NULL, 'P' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -105,7 +107,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 	o->baselines = 1;
 	o->repeat = 1;
 	o->pin = 1;
-	while ((c = getopt_long(argc, argv, ":s:L:z:w:b:S:k:u:j:Br:pPqh", longopts,
+	while ((c = getopt_long(argc, argv, ":s:L:z:w:b:S:k:u:j:Br:HpPqh", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -166,6 +168,9 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 			break;
 		case 'P':
 			o->pin = 0;
+			break;
+		case 'H':
+			o->huge = 1;
 			break;
 		case 'q':
 			o->quiet = 1;

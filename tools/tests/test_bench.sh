@@ -67,3 +67,11 @@ for w in busy sleep uring; do
 		fail "JSON for --wait $w is wrong"
 	echo "ok: --wait $w --check crc"
 done
+
+# --huge: huge pages when reserved, else normal pages and the library's
+# message; the JSON says which backend each size ran on.
+timeout 60 "$ZC" bench --seconds 0.05 --sizes 64 --huge --no-baselines --quiet --json "$TMP/h.json" >/dev/null 2>"$TMP/err" ||
+	fail "zc bench --huge: $(cat "$TMP/err")"
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['huge'] is True and d['results'][0]['backend'] in ('shm', 'shm-hugetlb'), d" "$TMP/h.json" ||
+	fail "JSON for --huge is wrong"
+echo "ok: --huge ran on $(grep -o 'shm[a-z-]*' "$TMP/h.json" | tail -1)"
