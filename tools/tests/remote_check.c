@@ -203,6 +203,43 @@ static void check_echo(const char *uri)
 	printf("ok: echo: 500 messages of 0..4080 bytes and fragmented ones up to 3 MiB came back intact\n");
 }
 
+/* The remote announces (as RPMsg's name service does); the host opens. */
+static void check_announce(const char *uri)
+{
+	char *argv[] = { "zc", "remote", (char *)uri, "--mode", "echo",
+			 "--channel", "svc.echo", "--announce", "--quiet", NULL };
+	struct zc_params p;
+	zc_region *r;
+	zc_channel *ch;
+	struct zc_buf b;
+	pid_t pid;
+	int rc, i;
+
+	zc_params_default(&p);
+	p.slot_size = 4096;
+	p.slots = 16;
+	p.channels = 2;
+	rc = zc_create(uri, &p, &r);
+	CHECK(rc == 0, "create %s: %s", uri, zc_strerror(rc));
+	pid = spawn_exe(zc_path, argv);
+	CHECK(pid > 0, "spawn");
+	rc = zc_wait_peer(r, TIMEOUT_MS);
+	CHECK(rc == 0, "remote did not attach: %s", zc_strerror(rc));
+	rc = zc_channel_open(r, "svc.echo", 9, TIMEOUT_MS, &ch);
+	CHECK(rc == 0, "open the remote's channel: %s", zc_strerror(rc));
+	for (i = 0; i < 50; i++) {
+		send_msg(ch, (uint64_t)i, 512, 0);
+		rc = zc_recv(ch, &b, TIMEOUT_MS);
+		CHECK(rc == 0 && b.len == 512 &&
+		      payload_check(PAYLOAD_CRC, b.data, b.len, (uint64_t)i) == 0,
+		      "echo %d on the announced channel", i);
+		zc_release(ch, &b);
+	}
+	rc = stop(pid, r, ch);
+	CHECK(rc == 0, "announcing remote exited %d", rc);
+	printf("ok: announce: the remote announced 'svc.echo', the host opened it, 50 echoes\n");
+}
+
 /* A host that skips message ids: the remote must say so and exit 1. */
 static void check_hostile(const char *uri)
 {
@@ -242,6 +279,8 @@ int main(int argc, char **argv)
 	check_sink(uri);
 	snprintf(uri, sizeof(uri), "%s-echo", argv[2]);
 	check_echo(uri);
+	snprintf(uri, sizeof(uri), "%s-announce", argv[2]);
+	check_announce(uri);
 	snprintf(uri, sizeof(uri), "%s-hostile", argv[2]);
 	check_hostile(uri);
 	return 0;
