@@ -228,7 +228,7 @@ static int send_hello(int fd, const struct shm_ctx *c, int32_t status,
 }
 
 /* Turn away callers while we have a peer: they get -EBUSY at once. */
-static void refuse_callers(zc_region *r, struct shm_ctx *c)
+static void refuse_callers(struct shm_ctx *c)
 {
 	int fd;
 
@@ -236,7 +236,6 @@ static void refuse_callers(zc_region *r, struct shm_ctx *c)
 		send_hello(fd, c, -EBUSY, 0);
 		close(fd);
 	}
-	(void)r;
 }
 
 static int shm_accept(zc_region *r, int timeout_ms)
@@ -278,29 +277,31 @@ static int shm_accept(zc_region *r, int timeout_ms)
 	return 0;
 }
 
-/* The peer is gone when its end of the connection hangs up. */
-static int conn_alive(int fd)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLRDHUP };
-	char b;
-
-	if (fd < 0)
-		return 0;
-	if (poll(&pfd, 1, 0) <= 0)
-		return 1;
-	if (pfd.revents & (POLLHUP | POLLERR | POLLRDHUP | POLLNVAL))
-		return 0;
-	return !(pfd.revents & POLLIN) ||
-	       recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) != 0;
-}
-
+/*
+ * The peer is gone when its end of the connection hangs up. One poll()
+ * looks at the connection and, on the host, at the door: only a caller
+ * actually waiting there costs an accept().
+ */
 static int shm_peer_check(zc_region *r)
 {
 	struct shm_ctx *c = r->bctx;
+	struct pollfd pfd[2] = {
+		{ .fd = c->conn_fd, .events = POLLIN | POLLRDHUP },
+		{ .fd = c->listen_fd, .events = POLLIN },
+	};
+	int n = r->role == ZC_SIDE_HOST && c->listen_fd >= 0 ? 2 : 1;
+	char b;
 
-	if (r->role == ZC_SIDE_HOST)
-		refuse_callers(r, c);
-	return conn_alive(c->conn_fd);
+	if (c->conn_fd < 0)
+		return 0;
+	if (poll(pfd, (nfds_t)n, 0) <= 0)
+		return 1;
+	if (n == 2 && (pfd[1].revents & POLLIN))
+		refuse_callers(c);
+	if (pfd[0].revents & (POLLHUP | POLLERR | POLLRDHUP | POLLNVAL))
+		return 0;
+	return !(pfd[0].revents & POLLIN) ||
+	       recv(c->conn_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) != 0;
 }
 
 static int is_eventfd(int fd)

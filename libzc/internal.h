@@ -101,6 +101,8 @@ static inline struct zc_chan_entry *zc__entry(zc_region *r, uint32_t c)
 ZC_HIDDEN uint64_t zc__now_ns(void);
 /* Returns 1 if the peer is alive, 0 if it is gone (and records that). */
 ZC_HIDDEN int zc__peer_alive(zc_region *r);
+/* The same from what is already known, without asking the backend. */
+ZC_HIDDEN int zc__peer_alive_cached(zc_region *r);
 /*
  * Wait until @ready(@arg) is non-zero (returned, if negative) or the peer is
  * gone (-EPIPE) or @timeout_ms passes (-ETIMEDOUT); per the wait mode.

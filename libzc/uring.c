@@ -4,7 +4,10 @@
  * application's own ring. Multishot poll posts a completion for every
  * wake-up of the eventfd, so the counter need not be drained (one read per
  * kick saved); the kernel ends the multishot when it must (CQ overflow),
- * which zc_uring_handle() notices and re-arms.
+ * which zc_uring_handle() notices and re-arms. A second poll, on the
+ * backend's peer descriptor and for hang-ups only, ends the wait when the
+ * peer dies; its completions carry the same user_data and are told apart
+ * by their hang-up bits, which an eventfd never reports.
  */
 #include <errno.h>
 #include <poll.h>
@@ -22,8 +25,26 @@ static int arm(zc_region *r, struct io_uring *ring)
 	return 0;
 }
 
+#define HANGUP_BITS (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL)
+
+static int arm_peer_watch(zc_region *r, struct io_uring *ring)
+{
+	struct io_uring_sqe *sqe;
+
+	if (r->peer_fd < 0)
+		return 0;
+	sqe = io_uring_get_sqe(ring);
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_poll_add(sqe, r->peer_fd, POLLRDHUP);
+	io_uring_sqe_set_data64(sqe, r->ring_user_data);
+	return 0;
+}
+
 int zc_uring_arm(zc_region *r, struct io_uring *ring, uint64_t user_data)
 {
+	int rc;
+
 	struct io_uring_probe *probe = io_uring_get_probe_ring(ring);
 	int ok = probe && io_uring_opcode_supported(probe, IORING_OP_POLL_ADD);
 
@@ -34,7 +55,8 @@ int zc_uring_arm(zc_region *r, struct io_uring *ring, uint64_t user_data)
 	if (!user_data)
 		return -EINVAL;	/* 0 marks the library's own kick writes */
 	r->ring_user_data = user_data;
-	return arm(r, ring);
+	rc = arm(r, ring);
+	return rc ? rc : arm_peer_watch(r, ring);
 }
 
 int zc_uring_handle(zc_region *r, struct io_uring *ring,
@@ -42,13 +64,19 @@ int zc_uring_handle(zc_region *r, struct io_uring *ring,
 {
 	if (cqe->res < 0 && cqe->res != -ECANCELED)
 		return cqe->res == -EINVAL ? -EOPNOTSUPP : cqe->res;
+	if (cqe->res > 0 && (cqe->res & HANGUP_BITS)) {
+		/* The peer watch fired: ask the backend. */
+		if (!zc__peer_alive(r))
+			return r->had_peer ? -EPIPE : -ENOTCONN;
+		return arm_peer_watch(r, ring);
+	}
 	if (!(cqe->flags & IORING_CQE_F_MORE)) {
 		int rc = arm(r, ring);
 
 		if (rc)
 			return rc;
 	}
-	if (!zc__peer_alive(r))
+	if (!zc__peer_alive_cached(r))
 		return r->had_peer ? -EPIPE : -ENOTCONN;
 	return 0;
 }
@@ -65,7 +93,11 @@ int zc_uring_prepare_wait(zc_region *r)
 		zc_store_relaxed(&zc__self(r)->need_wakeup, 0);
 	if (rc < 0)
 		return rc;
-	if (!rc && !zc__peer_alive(r))
+	/* The peer watch covers sleeping; now and then also ask the backend
+	 * (it answers callers at the door). */
+	if (!rc && !(zc__now_ns() - __atomic_load_n(&r->last_peer_check_ns,
+						    __ATOMIC_RELAXED) > 1000000ULL ?
+		     zc__peer_alive(r) : zc__peer_alive_cached(r)))
 		return r->had_peer ? -EPIPE : -ENOTCONN;
 	return rc;
 }

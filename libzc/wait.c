@@ -105,6 +105,17 @@ int zc__peer_alive(zc_region *r)
 	return 1;
 }
 
+int zc__peer_alive_cached(zc_region *r)
+{
+	if (__atomic_load_n(&r->peer_gone, __ATOMIC_RELAXED) || !r->had_peer)
+		return 0;
+	if (zc_load_acquire(&zc__peer(r)->state) == ZC_STATE_CLOSED) {
+		__atomic_store_n(&r->peer_gone, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	return 1;
+}
+
 int zc_peer_alive(zc_region *r)
 {
 	return zc__peer_alive(r);
@@ -122,12 +133,21 @@ static int sleep_on_doorbell(zc_region *r, int (*ready)(void *), void *arg,
 	struct zc_side_state *self = zc__self(r);
 	int rc = 0;
 
+	/*
+	 * The backend's descriptors are in the poll set, so a lost peer or a
+	 * caller at the door ends the poll: ask the backend (a system call or
+	 * two) only then, on the first round, or when a slice times out.
+	 */
+	int ask_backend = r->peer_fd < 0 || zc__now_ns() -
+			  __atomic_load_n(&r->last_peer_check_ns, __ATOMIC_RELAXED) >
+			  PEER_CHECK_NS;
+
 	pthread_mutex_lock(&r->sleep_lock);
 	r->sleepers++;
 	for (;;) {
 		uint64_t seq = r->wake_seq, now;
 		struct pollfd pfd[3];
-		int n = 0, ms;
+		int n = 0, ms, woke;
 
 		zc_store_relaxed(&self->need_wakeup, 1);
 		/* Full fence: the flag is visible before we re-read the rings. */
@@ -135,12 +155,13 @@ static int sleep_on_doorbell(zc_region *r, int (*ready)(void *), void *arg,
 		rc = ready(arg);
 		if (rc)
 			break;
-		if (!zc__peer_alive(r)) {
+		if (!(ask_backend ? zc__peer_alive(r) : zc__peer_alive_cached(r))) {
 			rc = ready(arg);	/* deliver what it sent before dying */
 			if (!rc)
 				rc = peer_error(r);
 			break;
 		}
+		ask_backend = r->peer_fd < 0;
 		now = zc__now_ns();
 		if (now >= deadline) {
 			rc = -ETIMEDOUT;
@@ -175,7 +196,10 @@ static int sleep_on_doorbell(zc_region *r, int (*ready)(void *), void *arg,
 			pfd[n].fd = r->aux_fd;
 			pfd[n++].events = POLLIN;
 		}
-		poll(pfd, (nfds_t)n, ms);
+		woke = poll(pfd, (nfds_t)n, ms);
+		if (woke <= 0 || (n > 1 && (pfd[1].revents ||
+					    (n > 2 && pfd[2].revents))))
+			ask_backend = 1;
 
 		pthread_mutex_lock(&r->sleep_lock);
 		ZC_PROBE1(wake, r->stats.sleeps);

@@ -67,6 +67,76 @@ static int serve(zc_channel *ch)
 	return n;
 }
 
+static int remote_sleeper(void *arg)
+{
+	zc_region *r;
+	zc_channel *ch;
+
+	(void)arg;
+	CHECK_RC(zc_attach(region, 5000, &r), 0);
+	CHECK_RC(zc_channel_open(r, "a", 2, 5000, &ch), 0);
+	pause();	/* until killed */
+	return 0;
+}
+
+static pid_t killer_target;
+
+static int killer(void *arg)
+{
+	(void)arg;
+	usleep(200000);
+	kill(killer_target, SIGKILL);
+	return 0;
+}
+
+/* A peer killed while we sleep in io_uring ends the wait with -EPIPE. */
+static void test_peer_death(void)
+{
+	struct io_uring ring;
+	struct zc_params p;
+	zc_region *r;
+	zc_channel *a;
+	pid_t pid, kpid;
+	uint64_t t0;
+	int rc = 0;
+
+	region = test_name("uring-death");
+	CHECK(io_uring_queue_init(8, &ring, 0) == 0);
+	zc_params_default(&p);
+	p.slot_size = 256;
+	p.slots = 8;
+	p.channels = 2;
+	CHECK_RC(zc_create(region, &p, &r), 0);
+	CHECK_RC(zc_channel_create(r, "a", 1, &a), 0);
+	pid = spawn(remote_sleeper, NULL);
+	CHECK_RC(zc_wait_peer(r, 5000), 0);
+	CHECK_RC(zc_uring_arm(r, &ring, TAG_BELL), 0);
+	killer_target = pid;
+	kpid = spawn(killer, NULL);
+	t0 = (uint64_t)time(NULL);
+	while (rc == 0) {
+		struct io_uring_cqe *cqe;
+
+		rc = zc_uring_prepare_wait(r);
+		if (rc)
+			break;
+		CHECK(io_uring_submit_and_wait(&ring, 1) >= 0);
+		CHECK(io_uring_peek_cqe(&ring, &cqe) == 0);
+		CHECK(cqe->user_data == TAG_BELL);
+		rc = zc_uring_handle(r, &ring, cqe);
+		io_uring_cqe_seen(&ring, cqe);
+		zc_uring_done_wait(r);
+	}
+	CHECK_RC(rc, -EPIPE);
+	CHECK((uint64_t)time(NULL) - t0 <= 2);
+	CHECK(reap(kpid) == 0);
+	CHECK(reap(pid) == 128 + SIGKILL);
+	printf("uring: a peer killed while we slept in io_uring ended the wait with -EPIPE\n");
+	zc_channel_close(a);
+	zc_close(r);
+	io_uring_queue_exit(&ring);
+}
+
 int main(void)
 {
 	struct io_uring ring;
@@ -151,5 +221,6 @@ int main(void)
 	zc_channel_close(b);
 	zc_close(r);
 	io_uring_queue_exit(&ring);
+	test_peer_death();
 	return 0;
 }
