@@ -64,12 +64,13 @@ wait "$s1" && fail "first of two senders exited 0"
 grep -q "not a 'zc recv'" "$TMP/s1.err" || fail "first sender's message unclear: $(cat "$TMP/s1.err")"
 
 # The receiver killed midway: the sender says so instead of hanging.
-timeout 60 "$ZC" recv "cli-sr-h-$$" >/dev/null 2>&1 &
+timeout 60 "$ZC" recv "cli-sr-h-$$" >"$TMP/partial" 2>/dev/null &
 rpid=$!
 sleep 0.2
 ( cat "$TMP/in"; sleep 3; cat "$TMP/in" ) | timeout 30 "$ZC" send "cli-sr-h-$$" 2>"$TMP/send.err" &
 spid=$!
-sleep 1
+# Kill it only once data flows, so the sender really is mid-stream.
+for _ in $(seq 200); do [ -s "$TMP/partial" ] && break; sleep 0.1; done
 kill "$rpid"
 wait "$spid"
 rc=$?
