@@ -24,7 +24,7 @@
 #include "../payload.h"
 #include "../proc.h"
 
-#define TIMEOUT_MS 5000
+#define TIMEOUT_MS 10000
 
 static const char *zc_path;
 

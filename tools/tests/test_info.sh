@@ -8,7 +8,7 @@ name="cli-info-$$"
 "$MKREGION" "$name" "$TMP/good.zc" 10 >"$TMP/mk.out" &
 mk=$!
 PIDS="$mk"
-for _ in $(seq 50); do grep -q ready "$TMP/mk.out" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 200); do grep -q ready "$TMP/mk.out" 2>/dev/null && break; sleep 0.1; done
 grep -q ready "$TMP/mk.out" || fail "mkregion did not start"
 
 # Live, read through the host's memory: geometry, sides, the two channels.
@@ -32,7 +32,7 @@ timeout 30 "$ZC" ping "$busy" --count 0 --interval 0.01 >"$TMP/ping.out" 2>"$TMP
 ppid=$!
 PIDS="$mk $rpid $ppid"
 # Look only once round trips flow: both sides are attached then.
-for _ in $(seq 100); do grep -q "bytes from" "$TMP/ping.out" && break; sleep 0.1; done
+for _ in $(seq 200); do grep -q "bytes from" "$TMP/ping.out" && break; sleep 0.1; done
 "$ZC" info "$busy" >"$TMP/busy" 2>"$TMP/err" || fail "info on a busy region: $(cat "$TMP/err")"
 sleep 0.2
 kill -INT "$ppid"
