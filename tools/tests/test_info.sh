@@ -5,7 +5,7 @@
 : "${MKREGION:?MKREGION must point at the mkregion helper}"
 
 name="cli-info-$$"
-"$MKREGION" "$name" "$TMP/good.zc" 10 >"$TMP/mk.out" &
+"$MKREGION" "$name" "$TMP/good.zc" 30 >"$TMP/mk.out" &
 mk=$!
 PIDS="$mk"
 for _ in $(seq 200); do grep -q ready "$TMP/mk.out" 2>/dev/null && break; sleep 0.1; done
