@@ -53,7 +53,8 @@ static zc_region *region_new(const struct zc_backend_ops *ops, int role)
 	r->role = role;
 	r->bell_fd = r->kick_fd = r->peer_fd = r->aux_fd = -1;
 	r->wait_mode = ZC_WAIT_SPIN_SLEEP;
-	r->spin_ns = DEFAULT_SPIN_NS;
+	/* On one CPU a spinner only keeps its peer from running: sleep at once. */
+	r->spin_ns = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? DEFAULT_SPIN_NS : 1;
 	r->kick_value = 1;
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_mutex_init(&r->sleep_lock, NULL);
