@@ -349,20 +349,7 @@ static void zc_khost_format(struct zc_region *kh)
 	u32 c;
 
 	memset(kh->base, 0, g->region_size);
-	sb->version_major = ZC_VERSION_MAJOR;
-	sb->version_minor = ZC_VERSION_MINOR;
-	sb->features = g->features;
-	sb->sb_size = ZC_SB_SIZE;
-	sb->region_size = g->region_size;
-	sb->slot_size = g->slot_size;
-	sb->slots = g->slots;
-	sb->ring_entries = g->ring_entries;
-	sb->channels = g->channels;
-	sb->max_msg = g->max_msg;
-	sb->chan_off = g->chan_off;
-	sb->rings_off = g->rings_off;
-	sb->ring_stride = g->ring_stride;
-	sb->pool_off = g->pool_off;
+	zc_sb_write(sb, g);
 	sb->side[ZC_SIDE_HOST].state = ZC_STATE_UP;
 	sb->side[ZC_SIDE_HOST].features = g->features;
 	sb->side[ZC_SIDE_HOST].need_wakeup = 1;
@@ -382,8 +369,7 @@ static void zc_khost_format(struct zc_region *kh)
 		/* Release: name, address and rings before the announcement. */
 		smp_store_release(&ent->state[ZC_SIDE_HOST], ZC_CHAN_OPEN);
 	}
-	/* Release: a remote that sees the magic sees everything above. */
-	smp_store_release(&sb->magic, ZC_MAGIC);
+	zc_sb_publish(sb);
 }
 
 /*

@@ -77,7 +77,7 @@ static void check(int ok, const char *what)
 	}
 }
 
-/* Format a region the way a host does (libzc's zc_create, by hand). */
+/* Format a region the way a host does (libzc's zc_create). */
 static int lb_format(void)
 {
 	struct zc_superblock *sb = (struct zc_superblock *)lb_region;
@@ -89,22 +89,9 @@ static int lb_format(void)
 		return -ZC_EINVAL;
 	for (i = 0; i < sizeof(lb_region); i++)
 		lb_region[i] = 0;
-	sb->version_major = ZC_VERSION_MAJOR;
-	sb->version_minor = ZC_VERSION_MINOR;
-	sb->features = g.features;
-	sb->sb_size = ZC_SB_SIZE;
-	sb->region_size = g.region_size;
-	sb->slot_size = g.slot_size;
-	sb->slots = g.slots;
-	sb->ring_entries = g.ring_entries;
-	sb->channels = g.channels;
-	sb->max_msg = g.max_msg;
-	sb->chan_off = g.chan_off;
-	sb->rings_off = g.rings_off;
-	sb->ring_stride = g.ring_stride;
-	sb->pool_off = g.pool_off;
+	zc_sb_write(sb, &g);
 	sb->side[ZC_SIDE_HOST].state = ZC_STATE_UP;
-	zc_store_release(&sb->magic, ZC_MAGIC);
+	zc_sb_publish(sb);
 	return 0;
 }
 
