@@ -98,7 +98,8 @@ static int fir_data_poll(void)
 	int work = 0;
 
 	while (work < FIR_BURST && zc_fw_live(&fir_data)) {
-		struct zc_buf in, out;
+		/* GCC -O3 cannot see that recv and reserve fill them. */
+		struct zc_buf in = { 0 }, out = { 0 };
 
 		if (zc_rx_ready(&fir_data.ch) <= 0)
 			break;

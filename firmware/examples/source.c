@@ -48,7 +48,7 @@ void zc_src_fill(void *payload, zc_u64 seq, zc_u32 size)
 static int source_reply(void)
 {
 	struct zc_src_status *st;
-	struct zc_buf b;
+	struct zc_buf b = { 0 };	/* GCC -O3 cannot see that reserve fills it */
 
 	if (!src.reply || !zc_fw_live(&src_ctl))
 		return 0;
