@@ -38,6 +38,12 @@ build_and_test() {
 }
 
 step "tests (-Werror)" build_and_test build-ci "" --buildtype=debugoptimized
+# The quick start builds optimised: -O3 finds warnings -O2 does not.
+release_build() {
+	[ -f build-release-ci/build.ninja ] || meson setup build-release-ci --buildtype=release >/dev/null || return 1
+	ninja -C build-release-ci
+}
+step "release build (-O3 -Werror)" release_build
 # Sanitized runs: fewer stress messages (ASan/TSan are 5-15x slower), same checks.
 export ZC_STRESS_MSGS=2000000
 step "tests under ASan+UBSan" build_and_test build-asan "" \
