@@ -243,9 +243,13 @@ void zc__channels_reset_for_peer(zc_region *r)
 
 		if (!ch)
 			continue;
-		/* What we sent and the old peer never consumed is discarded: count it. */
-		r->frames_discarded += (uint32_t)(ch->tx.head -
-						  zc_load_relaxed(ch->tx.cons));
+		/* What we sent and the old peer never consumed is discarded: count
+		 * it (the index is the dead peer's word: clamp it to the ring). */
+		{
+			uint32_t left = ch->tx.head - zc_load_relaxed(ch->tx.cons);
+
+			r->frames_discarded += left <= ch->tx.size ? left : ch->tx.size;
+		}
 		zc_chan_reset(r->base, &r->g, c);
 		zc_chan_bind(ch, r->base, &r->g, c, r->role, ch->tx_owned,
 			     ch->rx_held);
