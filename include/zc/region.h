@@ -84,7 +84,10 @@ int zc_wait_peer(zc_region *r, int timeout_ms);
 /* 1 while a peer is attached and alive, 0 once it is gone. */
 int zc_peer_alive(zc_region *r);
 
-/* Unmap and release everything; channels of @r must be closed first. */
+/*
+ * Say goodbye to the peer, unmap and release everything. Channels still open
+ * are closed with the region: their handles are invalid afterwards.
+ */
 void zc_close(zc_region *r);
 
 /* ZC_SIDE_HOST or ZC_SIDE_REMOTE. */
