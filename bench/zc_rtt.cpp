@@ -73,22 +73,11 @@ void rtt_zc(benchmark::State &st, Case c, const std::string &name)
 	Control *ctl = duo.ctl;
 
 	geometry(c.size, c.huge, &p);
-	int rc = s.host(uri, &p, c.wait);
-	if (rc < 0) {
-		duo.fail(zc_sentence("zc_create", rc));
+	if (!host_with_peer(duo, s, uri, &p, c,
+			    [uri, c, ctl]() { return rtt_echo(uri, c, ctl); }))
 		return;
-	}
-	if (!duo.start(c.process, [uri, c, ctl]() { return rtt_echo(uri, c, ctl); }, false))
-		return duo.finish(0, c.size);
-	// The peer's attach completes inside our zc_wait_peer.
-	rc = s.wait_peer();
-	if (rc < 0) {
-		duo.fail(zc_sentence("zc_wait_peer", rc));
-		return duo.finish(0, c.size);
-	}
-	if (!duo.ready())
-		return duo.finish(0, c.size);
 	uint64_t seq = 0;
+	int rc = 0;
 	auto trip = [&]() {
 		struct zc_buf out, in;
 

@@ -91,6 +91,34 @@ int Side::host(const std::string &uri, const struct zc_params *p, Wait w)
 	return set_wait(w);
 }
 
+bool host_with_peer(Duo &duo, Side &s, const std::string &uri,
+		    const struct zc_params *p, const Case &c,
+		    std::function<int()> peer)
+{
+	int rc = s.host(uri, p, c.wait);
+
+	if (rc < 0) {
+		duo.fail(zc_sentence("zc_create", rc));
+		return false;
+	}
+	if (!duo.start(c.process, std::move(peer), false)) {
+		duo.finish(0, c.size);
+		return false;
+	}
+	// The peer's attach completes inside our zc_wait_peer.
+	rc = s.wait_peer();
+	if (rc < 0) {
+		duo.fail(zc_sentence("zc_wait_peer", rc));
+		duo.finish(0, c.size);
+		return false;
+	}
+	if (!duo.ready()) {
+		duo.finish(0, c.size);
+		return false;
+	}
+	return true;
+}
+
 int Side::peer(const std::string &uri, Wait w)
 {
 	int rc = zc_attach(uri.c_str(), 10000, &r_);

@@ -7,6 +7,7 @@
 
 #include "util.hpp"
 
+#include <functional>
 #include <string>
 
 #include "zc/zc.h"
@@ -71,6 +72,14 @@ private:
 	struct io_uring ring_;
 	bool uring_ = false;
 };
+
+// Host the region at @uri with @p, start @peer (a thread, or a process if
+// c.process) and wait until it has attached and is ready. On failure the
+// reason is reported through @duo (and the case finished, once started);
+// the caller just returns.
+bool host_with_peer(Duo &duo, Side &s, const std::string &uri,
+		    const struct zc_params *p, const Case &c,
+		    std::function<int()> peer);
 
 // Reserve up to @n slots / receive up to @n frames, waiting for at least
 // one, a slice at a time, until the other party gives up or 10 s pass.

@@ -77,23 +77,12 @@ void tput_zc(benchmark::State &st, Case c)
 	Control *ctl = duo.ctl;
 
 	geometry(c.size, c.huge, &p);
-	int rc = s.host(uri, &p, c.wait);
-	if (rc < 0) {
-		duo.fail(zc_sentence("zc_create", rc));
+	if (!host_with_peer(duo, s, uri, &p, c,
+			    [uri, c, ctl]() { return tput_consumer(uri, c, ctl); }))
 		return;
-	}
-	if (!duo.start(c.process, [uri, c, ctl]() { return tput_consumer(uri, c, ctl); }, false))
-		return duo.finish(0, c.size);
-	// The peer's attach completes inside our zc_wait_peer.
-	rc = s.wait_peer();
-	if (rc < 0) {
-		duo.fail(zc_sentence("zc_wait_peer", rc));
-		return duo.finish(0, c.size);
-	}
-	if (!duo.ready())
-		return duo.finish(0, c.size);
 	struct zc_buf b[ZC_BURST_MAX];
 	uint64_t seq = 0;
+	int rc = 0;
 
 	// Untimed warm-up: one pass over every slot, so first-touch page
 	// faults of the pool are not counted as the data path's cost.
@@ -210,21 +199,9 @@ void tput_zc_copy(benchmark::State &st, Case c)
 	zc_params_default(&p);
 	p.channels = 2;
 	p.hugepages = c.huge ? ZC_HUGE_REQUIRE : ZC_HUGE_NO;
-	int rc = s.host(uri, &p, c.wait);
-	if (rc < 0) {
-		duo.fail(zc_sentence("zc_create", rc));
+	if (!host_with_peer(duo, s, uri, &p, c,
+			    [uri, c, ctl]() { return copy_consumer(uri, c, ctl); }))
 		return;
-	}
-	if (!duo.start(c.process, [uri, c, ctl]() { return copy_consumer(uri, c, ctl); }, false))
-		return duo.finish(0, c.size);
-	// The peer's attach completes inside our zc_wait_peer.
-	rc = s.wait_peer();
-	if (rc < 0) {
-		duo.fail(zc_sentence("zc_wait_peer", rc));
-		return duo.finish(0, c.size);
-	}
-	if (!duo.ready())
-		return duo.finish(0, c.size);
 	std::vector<uint8_t> out(c.size);
 	uint64_t seq = 0;
 
