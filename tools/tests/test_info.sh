@@ -28,15 +28,25 @@ echo "ok: live region, attached"
 busy="cli-info-busy-$$"
 timeout 30 "$ZC" remote "$busy" --mode echo --quiet &
 rpid=$!
-timeout 30 "$ZC" ping "$busy" --count 0 --interval 0.01 >"$TMP/ping.out" 2>"$TMP/ping.err" &
+# No `timeout` wrapper on ping: the SIGINT below must reach ping itself.
+"$ZC" ping "$busy" --count 0 --interval 0.01 >"$TMP/ping.out" 2>"$TMP/ping.err" &
 ppid=$!
 PIDS="$mk $rpid $ppid"
 # Look only once round trips flow: both sides are attached then.
 for _ in $(seq 200); do grep -q "bytes from" "$TMP/ping.out" && break; sleep 0.1; done
+grep -q "bytes from" "$TMP/ping.out" ||
+	fail "no round trip within 20 s: $(cat "$TMP/ping.out" "$TMP/ping.err")"
 "$ZC" info "$busy" >"$TMP/busy" 2>"$TMP/err" || fail "info on a busy region: $(cat "$TMP/err")"
 sleep 0.2
 kill -INT "$ppid"
-wait "$ppid" || fail "ping was disturbed by zc info: $(cat "$TMP/ping.err")"
+# ping ends at its next round trip; a watchdog turns a hang into a message.
+( sleep 10; kill -KILL "$ppid" ) >/dev/null 2>&1 &
+wd=$!
+wait "$ppid"
+st=$?
+kill "$wd" 2>/dev/null
+[ "$st" -ne 137 ] || fail "ping did not stop within 10 s of SIGINT; last output: $(tail -2 "$TMP/ping.out")"
+[ "$st" -eq 0 ] || fail "ping was disturbed by zc info: exit $st, stderr: $(cat "$TMP/ping.err"), last output: $(tail -2 "$TMP/ping.out")"
 wait "$rpid" || fail "zc remote was disturbed by zc info"
 grep -q "^host    up" "$TMP/busy" && grep -q "^remote  up" "$TMP/busy" ||
 	fail "busy region does not show both sides up: $(cat "$TMP/busy")"
