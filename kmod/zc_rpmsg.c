@@ -361,6 +361,8 @@ static void zc_khost_format(struct zc_region *kh)
 		memcpy(ent->name, e->chname, sizeof(ent->name));
 		ent->addr[ZC_SIDE_HOST] = ZC_EPT_ADDR_BASE + c;
 		ent->epoch = 1;
+		/* The rpmsg path moves descriptors: its channels are RING. */
+		ent->mode = ZC_CHAN_MODE_RING;
 		zc_chan_reset(kh->base, g, c);
 		zc_ept_bind(e, c);
 		memcpy(e->ch.name, e->chname, sizeof(e->ch.name));

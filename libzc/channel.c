@@ -60,6 +60,12 @@ static zc_channel *handle_new(zc_region *r, uint32_t c, const char *name,
 int zc_channel_create(zc_region *r, const char *name, uint32_t addr,
 		      zc_channel **out)
 {
+	return zc_channel_create_mode(r, name, addr, r->chan_mode, out);
+}
+
+int zc_channel_create_mode(zc_region *r, const char *name, uint32_t addr,
+			   uint32_t mode, zc_channel **out)
+{
 	uint32_t lo, hi, c, free_c = UINT32_MAX;
 	struct zc_chan_entry *e;
 	zc_channel *ch;
@@ -68,6 +74,10 @@ int zc_channel_create(zc_region *r, const char *name, uint32_t addr,
 	*out = NULL;
 	if (rc)
 		return rc;
+	if (mode > ZC_CHAN_MODE_SEQ)
+		return -EINVAL;
+	if (mode == ZC_CHAN_MODE_SEQ && r->g.slots > ZC_SEQ_SLOTS_MAX)
+		return -EINVAL;
 	own_half(r, r->role, &lo, &hi);
 	pthread_mutex_lock(&r->lock);
 	for (c = lo; c < hi; c++) {
@@ -97,6 +107,7 @@ int zc_channel_create(zc_region *r, const char *name, uint32_t addr,
 	memcpy(e->name, name, strlen(name));
 	e->addr[r->role] = addr;
 	e->epoch++;
+	zc_store_relaxed(&e->mode, mode);
 	zc_chan_reset(r->base, &r->g, c);
 	/* Re-read our indices: the reset just set them. */
 	zc_chan_bind(ch, r->base, &r->g, c, r->role, ch->tx_owned, ch->rx_held);
@@ -167,6 +178,12 @@ int zc_channel_open(zc_region *r, const char *name, uint32_t addr,
 	ch = handle_new(r, a.c, name, r->role ^ 1, addr);
 	if (!ch) {
 		rc = -ENOMEM;
+		goto out;
+	}
+	if (ch->broken) {	/* a mode we do not speak: say so, do not open */
+		rc = ch->broken;
+		free(ch->tx_owned);
+		free(ch);
 		goto out;
 	}
 	e = zc__entry(r, a.c);

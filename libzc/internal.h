@@ -66,6 +66,7 @@ struct zc_region {
 	uint32_t generation;		/* of the peer we serve */
 	enum zc_wait_mode wait_mode;
 	uint64_t spin_ns;
+	uint32_t chan_mode;		/* ZC_CHAN_MODE_* for zc_channel_create() */
 	struct io_uring *kick_ring;	/* kicks via io_uring, or NULL */
 	uint64_t kick_value;		/* the 8 bytes an io_uring kick writes */
 	uint64_t ring_user_data;	/* armed multishot poll, or 0 */

@@ -10,31 +10,6 @@
 #include <string.h>
 #include "internal.h"
 
-/* Send @n reserved buffers with per-buffer fragment flags. */
-static int send_fragments(zc_channel *ch, struct zc_buf *bufs,
-			  const uint16_t *flags, unsigned int n)
-{
-	struct zc_desc d[ZC_BURST_MAX];
-	uint16_t first_id = ch->tx_id;
-	uint64_t bytes = 0;
-	unsigned int i;
-	int rc;
-
-	for (i = 0; i < n; i++) {
-		if (zc__frame(ch, &bufs[i], flags[i], &d[i]))
-			return -EINVAL;
-		bytes += bufs[i].len;
-	}
-	ZC_PROBE4(send_burst, ch->index, n, first_id, bytes);
-	rc = zc_ring_produce_bulk(&ch->tx, d, n);
-	if (rc != (int)n)
-		return zc__break(ch, rc < 0 ? rc : -EPROTO,
-				 "peer consumer index out of range");
-	ch->stats.tx_msgs += n;
-	zc__notify(ch);
-	return 0;
-}
-
 ssize_t zc_write(zc_channel *ch, const void *buf, size_t len, int timeout_ms)
 {
 	const uint8_t *src = buf;
@@ -100,7 +75,7 @@ ssize_t zc_write(zc_channel *ch, const void *buf, size_t len, int timeout_ms)
 			if (off < len)
 				flags[i] |= ZC_FRAME_MORE;
 		}
-		rc = send_fragments(ch, bufs, flags, i);
+		rc = zc__send_frames(ch, bufs, flags, i);
 		if (rc)
 			return rc;
 	}
@@ -114,12 +89,21 @@ ssize_t zc_write(zc_channel *ch, const void *buf, size_t len, int timeout_ms)
  */
 static ssize_t peek_size(zc_channel *ch)
 {
-	struct zc_desc d = ch->rx.desc[ch->rx.head & ch->rx.mask];
+	struct zc_desc d;
 	struct zc_frame_hdr h;
 	const uint8_t *p;
 	uint64_t total;
 	int len;
 
+	if (ch->seq) {
+		/* zc_wait_rx() saw the id word; the length comes from the header. */
+		d.slot = ch->rx.head & (ch->slots - 1);
+		memcpy(&h, ch->rx_base + ((size_t)d.slot << ch->slot_shift),
+		       sizeof(h));
+		d.len = zc_frame_len(&h) + ZC_FRAME_HDR_SIZE;
+	} else {
+		d = ch->rx.desc[ch->rx.head & ch->rx.mask];
+	}
 	if (d.slot >= ch->slots || ch->rx_held[d.slot])
 		return zc__break(ch, -EPROTO,
 				 "descriptor names a slot out of range or already held");

@@ -12,6 +12,14 @@
 
 #define DEFAULT_SPIN_NS 50000ULL
 
+/* ZC_CHAN_MODE=seq: the default mode of the channels this process announces. */
+static uint32_t env_chan_mode(void)
+{
+	const char *m = getenv("ZC_CHAN_MODE");
+
+	return m && !strcmp(m, "seq") ? ZC_CHAN_MODE_SEQ : ZC_CHAN_MODE_RING;
+}
+
 void zc_params_default(struct zc_params *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -20,6 +28,7 @@ void zc_params_default(struct zc_params *p)
 	p->channels = 16;
 	p->max_msg = 64ULL << 20;
 	p->hugepages = ZC_HUGE_NO;
+	p->chan_mode = env_chan_mode();
 }
 
 /* Pick the backend named by @uri's scheme; *@target is the rest. */
@@ -56,6 +65,7 @@ static zc_region *region_new(const struct zc_backend_ops *ops, int role)
 	/* On one CPU a spinner only keeps its peer from running: sleep at once. */
 	r->spin_ns = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? DEFAULT_SPIN_NS : 1;
 	r->kick_value = 1;
+	r->chan_mode = env_chan_mode();
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_mutex_init(&r->sleep_lock, NULL);
 	pthread_cond_init(&r->wake_cond, NULL);
@@ -98,9 +108,13 @@ int zc_create(const char *uri, const struct zc_params *p, zc_region **out)
 		zc_params_default(&defaults);
 		p = &defaults;
 	}
+	if (p->chan_mode > ZC_CHAN_MODE_SEQ ||
+	    (p->chan_mode == ZC_CHAN_MODE_SEQ && p->slots > ZC_SEQ_SLOTS_MAX))
+		return -EINVAL;
 	r = region_new(ops, ZC_SIDE_HOST);
 	if (!r)
 		return -ENOMEM;
+	r->chan_mode = p->chan_mode;
 	align = p->hugepages != ZC_HUGE_NO ? (2U << 20) : 4096;
 	rc = zc_geom_compute(&r->g, p->slot_size, p->slots, p->channels,
 			     p->max_msg, align);

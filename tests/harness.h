@@ -58,6 +58,17 @@ static inline const char *test_name(const char *what)
 	return buf;
 }
 
+/*
+ * meson.build runs some suites again with ZC_CHAN_MODE=seq: check that a
+ * channel really is in the mode the run asked for.
+ */
+static inline void check_chan_mode(const zc_channel *ch)
+{
+	const char *m = getenv("ZC_CHAN_MODE");
+
+	CHECK(ch->seq == (m && !strcmp(m, "seq")));
+}
+
 /* The backend name test_name()'s region reports. */
 static inline const char *test_backend(void)
 {

@@ -23,8 +23,10 @@ static int remote_main(void *arg)
 	CHECK_RC(zc_attach(region, 5000, &r), 0);
 	CHECK(zc_role(r) == ZC_SIDE_REMOTE);
 	CHECK_RC(zc_channel_open(r, "data", 0x200, 5000, &ch), 0);
+	check_chan_mode(ch);
 	CHECK(ch->dst == 0x100);
 	CHECK_RC(zc_channel_create(r, "back", 0x201, &back), 0);
+	check_chan_mode(back);
 	while (got < N) {
 		int n, i;
 
@@ -88,6 +90,7 @@ int main(void)
 	CHECK_RC(zc_channel_create(r, longname, 1, &tmp), -ENAMETOOLONG);
 	CHECK_RC(zc_channel_create(r, "", 1, &tmp), -EINVAL);
 	CHECK_RC(zc_channel_create(r, "data", 0x100, &ch), 0);
+	check_chan_mode(ch);
 	CHECK_RC(zc_channel_create(r, "data", 0x100, &tmp), -EEXIST);
 	/* The host's half of an 8-entry table holds 4 channels. */
 	{

@@ -36,6 +36,7 @@ static int reader(void *arg)
 	CHECK(buf);
 	CHECK_RC(zc_attach(region, 5000, &r), 0);
 	CHECK_RC(zc_channel_open(r, "frag", 2, 5000, &ch), 0);
+	check_chan_mode(ch);
 	for (i = 0; i < NSIZES; i++) {
 		ssize_t n;
 		size_t j;
@@ -74,6 +75,7 @@ int main(void)
 	p.max_msg = MAX_MSG;
 	CHECK_RC(zc_create(region, &p, &r), 0);
 	CHECK_RC(zc_channel_create(r, "frag", 1, &ch), 0);
+	check_chan_mode(ch);
 	pid = spawn(reader, NULL);
 	CHECK_RC(zc_wait_peer(r, 5000), 0);
 	{

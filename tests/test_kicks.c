@@ -23,6 +23,7 @@ static int consumer(void *arg)
 	CHECK_RC(zc_attach(region, 5000, &r), 0);
 	CHECK_RC(zc_set_wait_mode(r, (enum zc_wait_mode)mode, 0), 0);
 	CHECK_RC(zc_channel_open(r, "k", 2, 5000, &ch), 0);
+	check_chan_mode(ch);
 	while (got < N) {
 		int n = zc_recv_burst(ch, b, 32), i;
 
@@ -61,6 +62,7 @@ static void run(enum zc_wait_mode m, const char *what)
 	CHECK_RC(zc_create(region, &p, &r), 0);
 	CHECK_RC(zc_set_wait_mode(r, m, 0), 0);
 	CHECK_RC(zc_channel_create(r, "k", 1, &ch), 0);
+	check_chan_mode(ch);
 	pid = spawn(consumer, NULL);
 	CHECK_RC(zc_wait_peer(r, 5000), 0);
 	while (sent < N) {

@@ -21,6 +21,7 @@ static int remote_victim(void *arg)
 
 	CHECK_RC(zc_attach(region, 5000, &r), 0);
 	CHECK_RC(zc_channel_open(r, "p", 2, 5000, &ch), 0);
+	check_chan_mode(ch);
 	for (i = 0; i < sends; i++) {
 		CHECK_RC(zc_reserve(ch, &b, 5000), 0);
 		*(long *)b.data = i;
@@ -94,6 +95,7 @@ static int host_that_dies(void *arg)
 	(void)arg;
 	CHECK_RC(zc_create(region, NULL, &r), 0);
 	CHECK_RC(zc_channel_create(r, "p", 1, &ch), 0);
+	check_chan_mode(ch);
 	CHECK_RC(zc_wait_peer(r, 5000), 0);
 	CHECK_RC(zc_reserve(ch, &b, 5000), 0);
 	b.len = 1;

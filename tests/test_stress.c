@@ -164,6 +164,7 @@ static int remote_main(void *arg)
 	CHECK_RC(zc_attach(region, 5000, &r), 0);
 	CHECK_RC(zc_channel_open(r, "h2r", 2, 5000, &in), 0);
 	CHECK_RC(zc_channel_create(r, "r2h", 2, &out), 0);
+	check_chan_mode(out);
 	run_side(r, out, in);
 	zc_channel_close(in);
 	zc_channel_close(out);
@@ -192,6 +193,7 @@ int main(void)
 	pid = spawn(remote_main, NULL);
 	CHECK_RC(zc_wait_peer(r, 5000), 0);
 	CHECK_RC(zc_channel_open(r, "r2h", 1, 5000, &in), 0);
+	check_chan_mode(in);
 	run_side(r, out, in);
 	CHECK(reap(pid) == 0);
 	printf("stress: %llu messages each way, mixed sizes up to 200 KiB, "

@@ -28,6 +28,7 @@ static int remote_main(void *arg)
 	CHECK_RC(zc_set_wait_mode(r, ZC_WAIT_SLEEP, 0), 0);
 	CHECK_RC(zc_channel_open(r, "a", 2, 5000, &a), 0);
 	CHECK_RC(zc_channel_open(r, "b", 2, 5000, &b), 0);
+	check_chan_mode(b);
 	for (i = 0; i < ROUNDS; i++) {
 		zc_channel *ch = (i & 1) ? b : a;
 		struct zc_buf m;
@@ -108,6 +109,7 @@ static void test_peer_death(void)
 	p.channels = 2;
 	CHECK_RC(zc_create(region, &p, &r), 0);
 	CHECK_RC(zc_channel_create(r, "a", 1, &a), 0);
+	check_chan_mode(a);
 	pid = spawn(remote_sleeper, NULL);
 	CHECK_RC(zc_wait_peer(r, 5000), 0);
 	CHECK_RC(zc_uring_arm(r, &ring, TAG_BELL), 0);

@@ -156,6 +156,7 @@ int zc_fw_announce(struct zc_fw *fw, struct zc_fw_chan *fc, const char *name,
 	for (i = 0; i < ZC_NAME_MAX; i++)
 		ent->name[i] = fc->ch.name[i];
 	zc_store_relaxed(&ent->addr[fw->side], addr);
+	zc_store_relaxed(&ent->mode, ZC_CHAN_MODE_RING);
 	zc_chan_reset(fw->base, &fw->g, e);
 	zc_chan_bind(&fc->ch, fw->base, &fw->g, e, fw->side, fc->tx_owned,
 		     fc->rx_held);
@@ -202,6 +203,12 @@ int zc_fw_bind_peer(struct zc_fw *fw, struct zc_fw_chan *fc, const char *name,
 		seen[ZC_NAME_MAX - 1] = 0;
 		if (!zc_fw_strneq(seen, fc->ch.name, ZC_NAME_MAX))
 			continue;
+		/* This firmware's send paths drive descriptor rings only. */
+		if (zc_chan_mode(fw->base, &fw->g, i) != ZC_CHAN_MODE_RING) {
+			zc_fw_logf(fw, "channel %s refused: mode %u (SEQ) not supported by this firmware",
+				   seen, (unsigned)zc_chan_mode(fw->base, &fw->g, i));
+			return -ZC_EPROTONOSUPPORT;
+		}
 		zc__fw_bind_entry(fw, fc, i);
 		return 0;
 	}

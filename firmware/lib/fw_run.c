@@ -118,6 +118,17 @@ static void fw_scan_table(struct zc_fw *fw, const struct zc_fw_app *app)
 		for (k = 0; k < ZC_NAME_MAX; k++)
 			name[k] = ent->name[k];
 		name[ZC_NAME_MAX - 1] = 0;
+		/* This firmware's send paths drive descriptor rings only. */
+		if (zc_chan_mode(fw->base, &fw->g, lo + i) != ZC_CHAN_MODE_RING) {
+			fw->cnt.unknown++;
+			zc_fw_logf(fw, "host channel %s refused: mode %u (SEQ) not supported by this firmware",
+				   name, (unsigned)zc_chan_mode(fw->base, &fw->g, lo + i));
+			zc_store_release(&ent->state[fw->side], ZC_CHAN_CLOSED);
+			zc_fence_full();
+			if (fw->nchans)
+				zc__kick(&fw->chans[0]->ch);
+			continue;
+		}
 		fc = app->accept ? app->accept(fw, name, &addr) : 0;
 		if (fc && zc__fw_register(fw, fc, name, addr) == 0) {
 			zc__fw_bind_entry(fw, fc, lo + i);

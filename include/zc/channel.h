@@ -40,6 +40,18 @@ int zc_channel_create(zc_region *r, const char *name, uint32_t addr,
 		      zc_channel **out);
 
 /*
+ * Announce as zc_channel_create() does, in mode @mode: ZC_CHAN_MODE_RING
+ * (slots in any order, through descriptor rings) or ZC_CHAN_MODE_SEQ
+ * (slots strictly in turn, the receiver polls the next slot: fewer cache
+ * lines per message; sends must follow reservation order, and at most
+ * ZC_SEQ_SLOTS_MAX slots). zc_channel_create() uses the region's default:
+ * zc_params.chan_mode for the host, $ZC_CHAN_MODE ("seq") or RING for a
+ * remote. The opener follows the announcer's mode.
+ */
+int zc_channel_create_mode(zc_region *r, const char *name, uint32_t addr,
+			   uint32_t mode, zc_channel **out);
+
+/*
  * Open the channel @name announced by the peer, waiting up to @timeout_ms
  * for the announcement (-ETIMEDOUT).
  */

@@ -68,6 +68,9 @@ struct zc_channel {
 	uint16_t rx_id;		/* next message id we expect */
 	int broken;		/* 0, or the negative errno that broke it */
 	int tx_blocked;		/* the last reserve found no free slot */
+	int seq;		/* ZC_CHAN_MODE_SEQ: slots in turn, no rings */
+	uint32_t seq_resv;	/* SEQ: frames reserved (tx.head: sent) */
+	uint32_t seq_rel;	/* SEQ: frames released (rx.head: received) */
 	uint32_t *peer_wakeup;	/* the peer's need_wakeup word */
 	uint32_t *peer_addr;	/* the peer's address in the channel entry */
 	struct zc_reasm reasm;
@@ -100,6 +103,8 @@ static inline void zc__notify(zc_channel *ch)
 
 #define ZC_BURST_MAX 64
 
+#include "dataplane_seq.h"
+
 /*
  * Reserve up to @n free slots (at most ZC_BURST_MAX) for sending. Returns
  * how many were reserved (0: none free now, the peer holds them all: back
@@ -115,6 +120,12 @@ static inline int zc_reserve_burst(zc_channel *ch, struct zc_buf *bufs,
 		return ch->broken;
 	if (n > ZC_BURST_MAX)
 		n = ZC_BURST_MAX;
+	if (ch->seq) {
+		got = zc__seq_reserve(ch, bufs, n);
+		if (zc_unlikely(got < 0))
+			return got;
+		goto counted;
+	}
 	got = zc_ring_consume_burst(&ch->tx_free, d, n);
 	if (zc_unlikely(got < 0))
 		return zc__break(ch, got, "return ring index out of range");
@@ -131,6 +142,7 @@ static inline int zc_reserve_burst(zc_channel *ch, struct zc_buf *bufs,
 		bufs[i].cap = ch->slot_size - ZC_FRAME_HDR_SIZE;
 		bufs[i].len = 0;
 	}
+counted:
 	if (zc_unlikely(got == 0)) {
 		ch->stats.tx_full++;
 		ch->tx_blocked = 1;
@@ -153,24 +165,21 @@ static inline int zc__frame(zc_channel *ch, struct zc_buf *b, uint16_t flags,
 		return -ZC_EINVAL;
 	h = (struct zc_frame_hdr *)(ch->tx_base +
 				    ((size_t)b->slot << ch->slot_shift));
-	/* The announcer learns the peer's address when the peer opens. */
-	if (zc_unlikely(!ch->dst))
-		ch->dst = zc_load_relaxed(ch->peer_addr);
 	zc_frame_set(h, ch->src, ch->dst, ch->tx_id++, ch->index, b->len, flags);
 	ch->tx_owned[b->slot] = 0;
 	d->slot = b->slot;
 	d->len = b->len + ZC_FRAME_HDR_SIZE;
-	ch->stats.tx_bytes += b->len;
 	return 0;
 }
 
 /*
- * Send @n reserved buffers (their len set) in order, as whole messages.
- * Returns @n or a negative errno (-EINVAL: a buffer not reserved on this
- * channel or longer than its slot; nothing was sent then).
+ * Send @n reserved buffers with fragment flags @flags (NULL: whole
+ * messages). Returns 0 or a negative errno (-EINVAL: a buffer not reserved
+ * on this channel, out of reservation order on a SEQ channel, or longer
+ * than its slot; nothing was sent then).
  */
-static inline int zc_send_burst(zc_channel *ch, struct zc_buf *bufs,
-				unsigned int n)
+static inline int zc__send_frames(zc_channel *ch, struct zc_buf *bufs,
+				  const zc_u16 *flags, unsigned int n)
 {
 	struct zc_desc d[ZC_BURST_MAX];
 	uint16_t first_id = ch->tx_id;
@@ -182,25 +191,52 @@ static inline int zc_send_burst(zc_channel *ch, struct zc_buf *bufs,
 		return ch->broken;
 	if (zc_unlikely(n > ZC_BURST_MAX))
 		return -ZC_EINVAL;
-	for (i = 0; i < n; i++) {
-		if (zc_unlikely(bufs[i].slot >= ch->slots ||
-				!ch->tx_owned[bufs[i].slot] ||
-				bufs[i].len > ch->slot_size - ZC_FRAME_HDR_SIZE))
+	if (ch->seq) {
+		if (zc_unlikely(zc__seq_check_send(ch, bufs, n)))
 			return -ZC_EINVAL;
-		bytes += bufs[i].len;
+	} else {
+		for (i = 0; i < n; i++)
+			if (zc_unlikely(bufs[i].slot >= ch->slots ||
+					!ch->tx_owned[bufs[i].slot] ||
+					bufs[i].len > ch->slot_size - ZC_FRAME_HDR_SIZE))
+				return -ZC_EINVAL;
 	}
 	for (i = 0; i < n; i++)
-		zc__frame(ch, &bufs[i], 0, &d[i]);
+		bytes += bufs[i].len;
+	/* The announcer learns the peer's address when the peer opens. */
+	if (zc_unlikely(!ch->dst))
+		ch->dst = zc_load_relaxed(ch->peer_addr);
 	/* One probe a burst, before the peer can see it (send->recv latency). */
 	ZC_PROBE4(send_burst, ch->index, n, first_id, bytes);
-	/* We own every slot we send, and the ring holds them all: it fits. */
-	rc = zc_ring_produce_bulk(&ch->tx, d, n);
-	if (zc_unlikely(rc != (int)n))
-		return zc__break(ch, rc < 0 ? rc : -ZC_EPROTO,
-				 "peer consumer index out of range");
+	if (ch->seq) {
+		zc__seq_publish(ch, bufs, flags, n);
+	} else {
+		for (i = 0; i < n; i++)
+			zc__frame(ch, &bufs[i], flags ? flags[i] : 0, &d[i]);
+		/* We own every slot we send, and the ring holds them all: it fits. */
+		rc = zc_ring_produce_bulk(&ch->tx, d, n);
+		if (zc_unlikely(rc != (int)n))
+			return zc__break(ch, rc < 0 ? rc : -ZC_EPROTO,
+					 "peer consumer index out of range");
+	}
+	ch->stats.tx_bytes += bytes;
 	ch->stats.tx_msgs += n;
 	zc__notify(ch);
-	return (int)n;
+	return 0;
+}
+
+/*
+ * Send @n reserved buffers (their len set) in order, as whole messages.
+ * Returns @n or a negative errno (-EINVAL: a buffer not reserved on this
+ * channel, not the next reserved on a SEQ channel, or longer than its
+ * slot; nothing was sent then).
+ */
+static inline int zc_send_burst(zc_channel *ch, struct zc_buf *bufs,
+				unsigned int n)
+{
+	int rc = zc__send_frames(ch, bufs, 0, n);
+
+	return rc ? rc : (int)n;
 }
 
 /*
@@ -222,6 +258,12 @@ static inline int zc_recv_burst(zc_channel *ch, struct zc_buf *bufs,
 		return ch->broken;
 	if (n > ZC_BURST_MAX)
 		n = ZC_BURST_MAX;
+	if (ch->seq) {
+		got = zc__seq_recv(ch, bufs, n, &bytes);
+		if (zc_unlikely(got < 0))
+			return got;
+		goto counted;
+	}
 	got = zc_ring_consume_burst(&ch->rx, d, n);
 	if (zc_unlikely(got < 0))
 		return zc__break(ch, got, "peer producer index out of range");
@@ -255,6 +297,7 @@ static inline int zc_recv_burst(zc_channel *ch, struct zc_buf *bufs,
 		bufs[i].dst = h.dst;
 		bytes += (uint32_t)len;
 	}
+counted:
 	ch->stats.rx_bytes += bytes;
 	ch->stats.rx_msgs += (unsigned int)got;
 	if (got)
@@ -287,6 +330,11 @@ static inline int zc_release_burst(zc_channel *ch, const struct zc_buf *bufs,
 	ZC_PROBE2(release, ch->index, n);
 	if (zc_unlikely(ch->broken))
 		return (int)n;	/* nobody to give them to */
+	if (ch->seq) {
+		zc__seq_release(ch);
+		zc__notify(ch);
+		return (int)n;
+	}
 	rc = zc_ring_produce_bulk(&ch->rx_free, d, n);
 	if (zc_unlikely(rc != (int)n))
 		return zc__break(ch, rc < 0 ? rc : -ZC_EPROTO,
@@ -302,6 +350,10 @@ static inline int zc_rx_ready(zc_channel *ch)
 
 	if (zc_unlikely(ch->broken))
 		return ch->broken;
+	if (ch->seq) {
+		n = zc__seq_avail(ch, ZC_BURST_MAX);
+		return n < 0 ? zc__break(ch, n, "slot id word is neither the next id nor the last lap's") : n;
+	}
 	n = zc_ring_avail(&ch->rx, 1);
 	return n < 0 ? zc__break(ch, n, "peer producer index out of range") : n;
 }
@@ -313,15 +365,28 @@ static inline int zc_tx_ready(zc_channel *ch)
 
 	if (zc_unlikely(ch->broken))
 		return ch->broken;
+	if (ch->seq) {
+		n = zc__seq_free(ch, 1);
+		return n < 0 ? zc__break(ch, n, "peer released slots it was never sent") : n;
+	}
 	n = zc_ring_avail(&ch->tx_free, 1);
 	return n < 0 ? zc__break(ch, n, "return ring index out of range") : n;
 }
 
 
+/* The mode the announcer wrote in channel @c's entry (peer-written: check it). */
+static inline zc_u32 zc_chan_mode(uint8_t *base, const struct zc_geom *g,
+				  uint32_t c)
+{
+	return zc_load_relaxed(&((struct zc_chan_entry *)(base + g->chan_off))[c].mode);
+}
+
 /*
  * Reset the four rings of channel @c to empty, each return ring full of its
- * direction's slot numbers. Only the side announcing the channel does this,
- * before publishing the announcement (or the host, for a new peer).
+ * direction's slot numbers (a SEQ channel: its slots' id words to the lap
+ * before the first). Only the side announcing the channel does this, after
+ * writing the entry's mode and before publishing the announcement (or the
+ * host, for a new peer).
  */
 static inline void zc_chan_reset(uint8_t *base, const struct zc_geom *g,
 				 uint32_t c)
@@ -336,6 +401,9 @@ static inline void zc_chan_reset(uint8_t *base, const struct zc_geom *g,
 		struct zc_desc *d = (struct zc_desc *)(ret + 1);
 
 		zc_ring_reset(data, 0);
+		if (zc_chan_mode(base, g, c) == ZC_CHAN_MODE_SEQ &&
+		    g->slots <= ZC_SEQ_SLOTS_MAX)
+			zc__seq_reset_dir(base, g, c, dir);
 		for (i = 0; i < g->slots; i++) {
 			d[i].slot = i;
 			d[i].len = 0;
@@ -349,14 +417,16 @@ static inline void zc_chan_reset(uint8_t *base, const struct zc_geom *g,
 /*
  * Bind @ch to channel @c of the region mapped at @base, as side @side.
  * @tx_owned and @rx_held are caller-provided arrays of g->slots bytes
- * (zeroed here). Addresses and ids start afresh.
+ * (zeroed here). Addresses and ids start afresh. A mode this code does not
+ * know, or SEQ with more than ZC_SEQ_SLOTS_MAX slots, leaves @ch broken
+ * with -EPROTONOSUPPORT.
  */
 static inline void zc_chan_bind(struct zc_channel *ch, uint8_t *base,
 				const struct zc_geom *g, uint32_t c, int side,
 				uint8_t *tx_owned, uint8_t *rx_held)
 {
 	struct zc_superblock *sb = (struct zc_superblock *)base;
-	uint32_t i, peer = side ^ 1;
+	uint32_t i, mode, peer = side ^ 1;
 
 	zc_ring_attach(&ch->tx, (struct zc_ring_hdr *)
 		       (base + zc_ring_off(g, c, side, ZC_RING_DATA)),
@@ -386,6 +456,14 @@ static inline void zc_chan_bind(struct zc_channel *ch, uint8_t *base,
 	ch->rx_id = 0;
 	ch->broken = 0;
 	ch->why = 0;
+	mode = zc_chan_mode(base, g, c);
+	ch->seq = mode == ZC_CHAN_MODE_SEQ;
+	ch->seq_resv = ch->tx.head;
+	ch->seq_rel = ch->rx.head;
+	if (mode > ZC_CHAN_MODE_SEQ || (ch->seq && g->slots > ZC_SEQ_SLOTS_MAX)) {
+		ch->broken = -ZC_EPROTONOSUPPORT;
+		ch->why = "channel mode unknown to this side, or too many slots for it";
+	}
 	ch->peer_wakeup = &sb->side[peer].need_wakeup;
 	ch->peer_addr = &((struct zc_chan_entry *)(base + g->chan_off))[c].addr[peer];
 	ch->dst = 0;

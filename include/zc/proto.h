@@ -21,7 +21,7 @@
 
 #define ZC_MAGIC		0x315a435aU	/* bytes "ZCZ1" */
 #define ZC_VERSION_MAJOR	1
-#define ZC_VERSION_MINOR	0
+#define ZC_VERSION_MINOR	1	/* 1.1: channel modes (zc_chan_entry.mode) */
 
 /* Feature bits in zc_superblock.features. */
 #define ZC_FEAT_FRAG		(1U << 0) /* fragments + total-length prefix */
@@ -99,6 +99,19 @@ struct zc_superblock {
 #define ZC_CHAN_CLOSED		2	/* this side closed it */
 
 /*
+ * zc_chan_entry.mode, chosen by the announcer. RING (0, all of format 1.0)
+ * passes slot numbers through descriptor rings, slots in any order. SEQ
+ * (1.1) uses each direction's slots strictly in turn and the receiver polls
+ * the next slot's own header for the expected message id: one cache line
+ * carries "ready", the header and the first 48 payload bytes, where RING
+ * moves an index line, a descriptor line and the slot. A peer that does
+ * not know a channel's mode must refuse to open it.
+ */
+#define ZC_CHAN_MODE_RING	0
+#define ZC_CHAN_MODE_SEQ	1
+#define ZC_SEQ_SLOTS_MAX	32768U	/* a stale id must differ from the next */
+
+/*
  * A channel table entry. Entries [0, channels/2) are announced by the host,
  * [channels/2, channels) by the remote: each field has a single writer, so
  * no compare-and-swap is needed even on a remote core whose shared memory
@@ -109,7 +122,8 @@ struct zc_chan_entry {
 	zc_u32 state[2];	/* 0x20 per side ZC_CHAN_* */
 	zc_u32 addr[2];		/* 0x28 per side local address (RPMsg src) */
 	zc_u32 epoch;		/* 0x30 bumped by the announcer for each announcement */
-	zc_u8 reserved[ZC_CHAN_ENTRY_SIZE - 0x34];
+	zc_u32 mode;		/* 0x34 ZC_CHAN_MODE_*, written by the announcer */
+	zc_u8 reserved[ZC_CHAN_ENTRY_SIZE - 0x38];
 };
 
 /*

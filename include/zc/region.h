@@ -47,6 +47,8 @@ struct zc_params {
 	uint64_t max_msg;	/* largest message zc_read() reassembles (64 MiB) */
 	enum zc_huge hugepages;	/* (ZC_HUGE_NO) */
 	const char *hugetlbfs;	/* directory on a hugetlbfs mount; NULL: MFD_HUGETLB */
+	uint32_t chan_mode;	/* ZC_CHAN_MODE_RING or _SEQ, for zc_channel_create()
+				 * (RING; $ZC_CHAN_MODE=seq makes it SEQ) */
 };
 
 /* Fill @p with the defaults shown above. */
