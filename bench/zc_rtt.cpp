@@ -73,6 +73,7 @@ void rtt_zc(benchmark::State &st, Case c, const std::string &name)
 	Control *ctl = duo.ctl;
 
 	geometry(c.size, c.huge, &p);
+	p.chan_mode = c.seq ? ZC_CHAN_MODE_SEQ : ZC_CHAN_MODE_RING;
 	if (!host_with_peer(duo, s, uri, &p, c,
 			    [uri, c, ctl]() { return rtt_echo(uri, c, ctl); }))
 		return;
@@ -188,10 +189,12 @@ void register_zc_rtt()
 		for (bool process : {false, true})
 			for (Wait w : {Wait::Busy, Wait::Spin, Wait::Sleep, Wait::Uring})
 				for (size_t size : {(size_t)64, (size_t)4096}) {
-					Case c = {size, 1, w, process, huge};
-					std::string n = case_name("rtt", "zc", c, false);
-					benchmark::RegisterBenchmark(n.c_str(), rtt_zc, c, n)
-						->UseRealTime();
+					for (bool seq : {false, true}) {
+						Case c = {size, 1, w, process, huge, seq};
+						std::string n = case_name("rtt", seq ? "zc_seq" : "zc", c, false);
+						benchmark::RegisterBenchmark(n.c_str(), rtt_zc, c, n)
+							->UseRealTime();
+					}
 				}
 	}
 }

@@ -25,6 +25,7 @@ struct Case {
 	Wait wait;
 	bool process;
 	bool huge;
+	bool seq = false;	// SEQ channel (ZC_CHAN_MODE_SEQ); transport "zc_seq"
 };
 
 constexpr uint32_t kEndLen = 1;		// the end marker: sizes are >= 8

@@ -77,6 +77,7 @@ void tput_zc(benchmark::State &st, Case c)
 	Control *ctl = duo.ctl;
 
 	geometry(c.size, c.huge, &p);
+	p.chan_mode = c.seq ? ZC_CHAN_MODE_SEQ : ZC_CHAN_MODE_RING;
 	if (!host_with_peer(duo, s, uri, &p, c,
 			    [uri, c, ctl]() { return tput_consumer(uri, c, ctl); }))
 		return;
@@ -238,11 +239,16 @@ void register_zc_tput()
 						Case c = {size, (unsigned)b, w, process, huge};
 						// A frame is one slot: 2 MiB messages need
 						// fragments, i.e. the copying calls.
-						if (size + 16 <= ZC_SLOT_MAX)
-							benchmark::RegisterBenchmark(
-								case_name("tput", "zc", c, true).c_str(),
-								tput_zc, c)
-								->UseRealTime();
+						// Both channel modes, side by side.
+						for (bool seq : {false, true}) {
+							c.seq = seq;
+							if (size + 16 <= ZC_SLOT_MAX)
+								benchmark::RegisterBenchmark(
+									case_name("tput", seq ? "zc_seq" : "zc", c, true).c_str(),
+									tput_zc, c)
+									->UseRealTime();
+						}
+						c.seq = false;
 						if (b == 1 && w != Wait::Uring)
 							benchmark::RegisterBenchmark(
 								case_name("tput", "zc_copy", c, true).c_str(),

@@ -343,7 +343,10 @@ static inline int zc_release_burst(zc_channel *ch, const struct zc_buf *bufs,
 	return (int)n;
 }
 
-/* Frames waiting to be received (0 if none; negative if broken). */
+/*
+ * Frames waiting to be received (0 if none; negative if broken). On a SEQ
+ * channel 1 means "at least one": only the next slot is looked at.
+ */
 static inline int zc_rx_ready(zc_channel *ch)
 {
 	int n;
@@ -351,7 +354,11 @@ static inline int zc_rx_ready(zc_channel *ch)
 	if (zc_unlikely(ch->broken))
 		return ch->broken;
 	if (ch->seq) {
-		n = zc__seq_avail(ch, ZC_BURST_MAX);
+		/*
+		 * One slot only: looking past the first ready frame would pull
+		 * in the line the sender writes next (a wasted transfer).
+		 */
+		n = zc__seq_avail(ch, 1);
 		return n < 0 ? zc__break(ch, n, "slot id word is neither the next id nor the last lap's") : n;
 	}
 	n = zc_ring_avail(&ch->rx, 1);
