@@ -284,7 +284,7 @@ int zc__any_ready(zc_region *r)
 
 		if (!ch)
 			continue;
-		n = zc_rx_ready(ch);
+		n = zc_rx_any(ch);
 		if (n)
 			return n < 0 ? n : 1;
 		/* Slots coming back matter only to a sender that ran out. */
@@ -309,9 +309,9 @@ static int peer_closed(zc_channel *ch)
 static int rx_ready(void *p)
 {
 	zc_channel *ch = p;
-	int n = zc_rx_ready(ch);
+	int n = zc_rx_any(ch);
 
-	if (n == 0 && peer_closed(ch) && zc_rx_ready(ch) == 0)
+	if (n == 0 && peer_closed(ch) && zc_rx_any(ch) == 0)
 		return -EPIPE;
 	return n;
 }

@@ -94,6 +94,8 @@ static void test_order(void)
 	CHECK_RC(zc_rx_ready(rch), 0);
 	CHECK_RC(zc_send_burst(hch, b, 3), 3);
 	CHECK_RC(zc_send_burst(hch, b, 1), -EINVAL);	/* sent already */
+	CHECK_RC(zc_rx_ready(rch), 3);		/* a count */
+	CHECK_RC(zc_rx_any(rch), 1);		/* a yes */
 	CHECK_RC(zc_recv_burst(rch, rb, SLOTS), 3);
 	for (i = 0; i < 3; i++) {
 		uint32_t v;

@@ -343,10 +343,7 @@ static inline int zc_release_burst(zc_channel *ch, const struct zc_buf *bufs,
 	return (int)n;
 }
 
-/*
- * Frames waiting to be received (0 if none; negative if broken). On a SEQ
- * channel 1 means "at least one": only the next slot is looked at.
- */
+/* Frames waiting to be received (0 if none; negative if broken). */
 static inline int zc_rx_ready(zc_channel *ch)
 {
 	int n;
@@ -354,15 +351,28 @@ static inline int zc_rx_ready(zc_channel *ch)
 	if (zc_unlikely(ch->broken))
 		return ch->broken;
 	if (ch->seq) {
-		/*
-		 * One slot only: looking past the first ready frame would pull
-		 * in the line the sender writes next (a wasted transfer).
-		 */
-		n = zc__seq_avail(ch, 1);
+		n = zc__seq_avail(ch, ZC_BURST_MAX);
 		return n < 0 ? zc__break(ch, n, "slot id word is neither the next id nor the last lap's") : n;
 	}
 	n = zc_ring_avail(&ch->rx, 1);
 	return n < 0 ? zc__break(ch, n, "peer producer index out of range") : n;
+}
+
+/*
+ * Is a frame waiting? 1, 0, or negative if broken: what a waiter polls.
+ * On a SEQ channel it looks at the next slot only, where counting them
+ * would pull in lines the sender is about to write (a wasted transfer).
+ */
+static inline int zc_rx_any(zc_channel *ch)
+{
+	int n;
+
+	if (!ch->seq)
+		return zc_rx_ready(ch);
+	if (zc_unlikely(ch->broken))
+		return ch->broken;
+	n = zc__seq_avail(ch, 1);
+	return n < 0 ? zc__break(ch, n, "slot id word is neither the next id nor the last lap's") : n;
 }
 
 /* Slots free to reserve now (0 if none; negative if broken). */
