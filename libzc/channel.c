@@ -118,6 +118,16 @@ int zc_channel_create_mode(zc_region *r, const char *name, uint32_t addr,
 	*out = ch;
 out:
 	pthread_mutex_unlock(&r->lock);
+	/*
+	 * A peer asleep (a remote core idling until told, like RPMsg's name
+	 * service message) learns of the announcement now. Full fence: the
+	 * state store before the need_wakeup read, as in zc__notify().
+	 */
+	if (!rc) {
+		zc_fence_full();
+		if (zc_xchg(&zc__peer(r)->need_wakeup, 0))
+			zc__kick_always(r);
+	}
 	return rc;
 }
 
