@@ -108,6 +108,30 @@ static void print_ring(FILE *f, const struct region_src *src,
 		fprintf(f, " %9u", used);
 }
 
+/*
+ * A SEQ channel's direction: no descriptors, its data ring header counts
+ * frames sent (prod) and released (cons); "free" is what is left of slots.
+ */
+static void print_seq_dir(FILE *f, const struct region_src *src,
+			  const struct zc_geom *g, uint32_t c, uint32_t dir)
+{
+	struct zc_ring_hdr h;
+	uint32_t used;
+
+	if (src->read(src->ctx, zc_ring_off(g, c, dir, ZC_RING_DATA), &h,
+		      sizeof(h))) {
+		fprintf(f, " %9s %9s", "?", "?");
+		return;
+	}
+	used = h.prod - h.cons;
+	if (used > g->slots) {
+		fprintf(f, " %9s %9s", "corrupt", "corrupt");
+		corrupt++;
+		return;
+	}
+	fprintf(f, " %9u %9u", used, g->slots - used);
+}
+
 int region_dump(FILE *f, const struct region_src *src,
 		const struct zc_geom *g, const struct zc_superblock *sb)
 {
@@ -141,9 +165,9 @@ int region_dump(FILE *f, const struct region_src *src,
 			s->wakeups, s->need_wakeup);
 	}
 
-	fprintf(f, "\n%-3s %-20s %-7s %-7s %-7s %11s %5s %9s %9s %9s %9s\n",
+	fprintf(f, "\n%-3s %-20s %-7s %-7s %-7s %11s %5s %9s %9s %9s %9s  %s\n",
 		"#", "channel", "by", "host", "remote", "addr h/r", "epoch",
-		"h>r queue", "h free", "r>h queue", "r free");
+		"h>r queue", "h free", "r>h queue", "r free", "mode");
 	for (c = 0; c < g->channels; c++) {
 		struct zc_chan_entry e;
 
@@ -161,11 +185,22 @@ int region_dump(FILE *f, const struct region_src *src,
 			c < g->channels / 2 ? "host" : "remote",
 			chan_state(e.state[0]), chan_state(e.state[1]),
 			e.addr[0], e.addr[1], e.epoch);
+		if (e.mode == ZC_CHAN_MODE_SEQ) {
+			print_seq_dir(f, src, g, c, ZC_SIDE_HOST);
+			print_seq_dir(f, src, g, c, ZC_SIDE_REMOTE);
+			fprintf(f, "  seq\n");
+			continue;
+		}
 		print_ring(f, src, g, c, ZC_SIDE_HOST, ZC_RING_DATA);
 		print_ring(f, src, g, c, ZC_SIDE_HOST, ZC_RING_RETURN);
 		print_ring(f, src, g, c, ZC_SIDE_REMOTE, ZC_RING_DATA);
 		print_ring(f, src, g, c, ZC_SIDE_REMOTE, ZC_RING_RETURN);
-		fputc('\n', f);
+		if (e.mode == ZC_CHAN_MODE_RING) {
+			fprintf(f, "  ring\n");
+		} else {
+			fprintf(f, "  corrupt (%u)\n", e.mode);
+			corrupt++;
+		}
 	}
 	if (!shown)
 		fprintf(f, "(no channel announced)\n");

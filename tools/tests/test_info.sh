@@ -92,6 +92,12 @@ patch "$TMP/ring.zc" 256 '\011\0\0\0'
 grep -q corrupt "$TMP/out" || fail "corrupt ring index not marked"
 grep -q "2 corrupt fields" "$TMP/err" || fail "corrupt fields not counted: $(cat "$TMP/err")"
 echo "ok: corrupt ring index and side state marked"
+# A channel mode nobody knows (entry 0's mode word, at chan_off + 0x34).
+chan_off=$(od -An -t u8 -j 48 -N 8 "$TMP/good.zc" | tr -d ' ')
+cp "$TMP/good.zc" "$TMP/mode.zc"; patch "$TMP/mode.zc" $((chan_off + 52)) '\011'
+"$ZC" info "$TMP/mode.zc" >"$TMP/out" 2>"$TMP/err" && fail "unknown channel mode accepted"
+grep -q "corrupt (9)" "$TMP/out" || fail "unknown channel mode not marked: $(cat "$TMP/out")"
+echo "ok: unknown channel mode marked"
 
 expect_clean_failure "no such region" "$ZC" info "cli-info-none-$$" --timeout 0.5
 expect_clean_failure "a directory" "$ZC" info "$TMP"
