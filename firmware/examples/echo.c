@@ -46,8 +46,8 @@ static struct zc_fw_chan *echo_accept(struct zc_fw *fw, const char *name,
 static int echo_chan_poll(struct zc_fw_chan *fc)
 {
 	struct zc_buf rx[ECHO_BURST], tx[ECHO_BURST];
-	struct zc_desc d[ECHO_BURST];
-	int in, room, n, i;
+	zc_u16 fl[ECHO_BURST];
+	int in, room, n, i, rc;
 
 	if (!zc_fw_live(fc))
 		return 0;
@@ -71,15 +71,12 @@ static int echo_chan_poll(struct zc_fw_chan *fc)
 		zc_fw_copy(tx[i].data, rx[i].data, rx[i].len);
 		tx[i].len = rx[i].len;
 		/* Keep the fragment flags: a fragmented message comes back whole. */
-		zc__frame(&fc->ch, &tx[i], rx[i].flags & ZC_FRAME_KNOWN, &d[i]);
+		fl[i] = rx[i].flags & ZC_FRAME_KNOWN;
 	}
 	zc_release_burst(&fc->ch, rx, (unsigned int)n);
-	/* Our reserved slots, at most the ring's size: it fits. */
-	if (zc_ring_produce_bulk(&fc->ch.tx, d, (unsigned int)n) != n)
-		return zc__break(&fc->ch, -ZC_EPROTO, "host consumer index out of range");
-	fc->ch.stats.tx_msgs += (zc_u64)n;
-	zc__notify(&fc->ch);
-	return n;
+	/* Our reserved slots, in order (RING or SEQ): only a broken channel fails. */
+	rc = zc__send_frames(&fc->ch, tx, fl, (unsigned int)n);
+	return rc ? rc : n;
 }
 
 static int echo_poll(struct zc_fw *fw)

@@ -203,10 +203,9 @@ int zc_fw_bind_peer(struct zc_fw *fw, struct zc_fw_chan *fc, const char *name,
 		seen[ZC_NAME_MAX - 1] = 0;
 		if (!zc_fw_strneq(seen, fc->ch.name, ZC_NAME_MAX))
 			continue;
-		/* This firmware's send paths drive descriptor rings only. */
-		if (zc_chan_mode(fw->base, &fw->g, i) != ZC_CHAN_MODE_RING) {
-			zc_fw_logf(fw, "channel %s refused: mode %u (SEQ) not supported by this firmware",
-				   seen, (unsigned)zc_chan_mode(fw->base, &fw->g, i));
+		if (zc_chan_mode(fw->base, &fw->g, i) > ZC_CHAN_MODE_SEQ) {
+			zc_fw_logf(fw, "channel %s refused: unknown mode %u", seen,
+				   (unsigned)zc_chan_mode(fw->base, &fw->g, i));
 			return -ZC_EPROTONOSUPPORT;
 		}
 		zc__fw_bind_entry(fw, fc, i);

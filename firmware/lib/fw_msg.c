@@ -28,16 +28,17 @@ int zc_fw_send_fill(struct zc_fw_chan *fc, zc_u32 len,
 	if (len == 0 || frags > ch->slots)
 		return -ZC_EMSGSIZE;
 	/* Asking for all of them re-reads the index when the cache has fewer. */
-	avail = zc_ring_avail(&ch->tx_free, (zc_u32)frags);
+	avail = zc_tx_avail(ch, (zc_u32)frags);
 	if (avail < 0)
-		return zc__break(ch, avail, "return ring index out of range");
+		return avail;
 	if ((zc_u64)avail < frags) {
 		fc->want_tx = (zc_u32)frags;	/* wake when that many are back */
 		return 0;
 	}
 	while (i < frags) {
 		struct zc_buf b[FW_SEND_BATCH];
-		struct zc_desc d[FW_SEND_BATCH];
+		zc_u16 fl[FW_SEND_BATCH];
+		int rc;
 		zc_u32 n = frags - i < FW_SEND_BATCH ? (zc_u32)(frags - i) : FW_SEND_BATCH, k;
 
 		/* We are the only consumer of the return ring: they are there. */
@@ -63,12 +64,13 @@ int zc_fw_send_fill(struct zc_fw_chan *fc, zc_u32 len,
 			fill(ctx, (zc_u8 *)b[k].data + pre, off, body);
 			off += body;
 			b[k].len = pre + body;
-			zc__frame(ch, &b[k], flags, &d[k]);
+			fl[k] = flags;
 		}
-		if (zc_ring_produce_bulk(&ch->tx, d, n) != (int)n)
-			return zc__break(ch, -ZC_EPROTO, "host consumer index out of range");
-		ch->stats.tx_msgs += n;
-		zc__notify(ch);
+		/* RING or SEQ alike; the slots are ours and fit: only a peer
+		 * that broke the channel makes this fail. */
+		rc = zc__send_frames(ch, b, fl, n);
+		if (rc)
+			return rc;
 	}
 	return (int)len;
 }

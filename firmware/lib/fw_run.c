@@ -26,7 +26,7 @@ static int fw_pending(struct zc_fw *fw)
 		 * sleeps.
 		 */
 		if (fc->want_tx) {
-			int n = zc_ring_avail(&fc->ch.tx_free, fc->want_tx);
+			int n = zc_tx_avail(&fc->ch, fc->want_tx);
 
 			if (n < 0 || (zc_u32)n >= fc->want_tx) {
 				fc->want_tx = 0;
@@ -118,10 +118,10 @@ static void fw_scan_table(struct zc_fw *fw, const struct zc_fw_app *app)
 		for (k = 0; k < ZC_NAME_MAX; k++)
 			name[k] = ent->name[k];
 		name[ZC_NAME_MAX - 1] = 0;
-		/* This firmware's send paths drive descriptor rings only. */
-		if (zc_chan_mode(fw->base, &fw->g, lo + i) != ZC_CHAN_MODE_RING) {
+		/* A mode the shared code does not know cannot be served. */
+		if (zc_chan_mode(fw->base, &fw->g, lo + i) > ZC_CHAN_MODE_SEQ) {
 			fw->cnt.unknown++;
-			zc_fw_logf(fw, "host channel %s refused: mode %u (SEQ) not supported by this firmware",
+			zc_fw_logf(fw, "host channel %s refused: unknown mode %u",
 				   name, (unsigned)zc_chan_mode(fw->base, &fw->g, lo + i));
 			zc_store_release(&ent->state[fw->side], ZC_CHAN_CLOSED);
 			zc_fence_full();

@@ -375,6 +375,25 @@ static inline int zc_rx_any(zc_channel *ch)
 	return n < 0 ? zc__break(ch, n, "slot id word is neither the next id nor the last lap's") : n;
 }
 
+/*
+ * Slots free to reserve, looking again at what the peer returned only when
+ * fewer than @want are known free (so a caller waiting for @want slots
+ * polls cheaply). Negative if broken.
+ */
+static inline int zc_tx_avail(zc_channel *ch, uint32_t want)
+{
+	int n;
+
+	if (zc_unlikely(ch->broken))
+		return ch->broken;
+	if (ch->seq) {
+		n = zc__seq_free(ch, want);
+		return n < 0 ? zc__break(ch, n, "peer released slots it was never sent") : n;
+	}
+	n = zc_ring_avail(&ch->tx_free, want);
+	return n < 0 ? zc__break(ch, n, "return ring index out of range") : n;
+}
+
 /* Slots free to reserve now (0 if none; negative if broken). */
 static inline int zc_tx_ready(zc_channel *ch)
 {
