@@ -174,8 +174,13 @@ static inline int zc__seq_recv(zc_channel *ch, struct zc_buf *bufs,
 					 "peer reused a slot before it was released");
 		p = ch->rx_base + ((size_t)s << ch->slot_shift);
 		/* Start the next slot's transfer while this one is checked. */
-		__builtin_prefetch(ch->rx_base +
-				   ((size_t)((s + 4) & (ch->slots - 1)) << ch->slot_shift));
+		{
+			const uint8_t *ahead = ch->rx_base +
+				((size_t)((s + 4) & (ch->slots - 1)) << ch->slot_shift);
+
+			__builtin_prefetch(ahead);
+			__builtin_prefetch(ahead + 64);	/* a 64 B payload ends there */
+		}
 		__builtin_memcpy(&h, p, sizeof(h));
 		len = zc_frame_check(&h, zc_frame_len(&h) + ZC_FRAME_HDR_SIZE,
 				     ch->slot_size, ch->index, ch->rx_id);
