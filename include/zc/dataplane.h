@@ -350,10 +350,8 @@ static inline int zc_rx_ready(zc_channel *ch)
 
 	if (zc_unlikely(ch->broken))
 		return ch->broken;
-	if (ch->seq) {
-		n = zc__seq_avail(ch, ZC_BURST_MAX);
-		return n < 0 ? zc__break(ch, n, "slot id word is neither the next id nor the last lap's") : n;
-	}
+	if (ch->seq)
+		return zc__seq_avail(ch, ZC_BURST_MAX);
 	n = zc_ring_avail(&ch->rx, 1);
 	return n < 0 ? zc__break(ch, n, "peer producer index out of range") : n;
 }
@@ -365,14 +363,9 @@ static inline int zc_rx_ready(zc_channel *ch)
  */
 static inline int zc_rx_any(zc_channel *ch)
 {
-	int n;
-
-	if (!ch->seq)
+	if (!ch->seq || zc_unlikely(ch->broken))
 		return zc_rx_ready(ch);
-	if (zc_unlikely(ch->broken))
-		return ch->broken;
-	n = zc__seq_avail(ch, 1);
-	return n < 0 ? zc__break(ch, n, "slot id word is neither the next id nor the last lap's") : n;
+	return zc__seq_avail(ch, 1);
 }
 
 /*
@@ -386,10 +379,8 @@ static inline int zc_tx_avail(zc_channel *ch, uint32_t want)
 
 	if (zc_unlikely(ch->broken))
 		return ch->broken;
-	if (ch->seq) {
-		n = zc__seq_free(ch, want);
-		return n < 0 ? zc__break(ch, n, "peer released slots it was never sent") : n;
-	}
+	if (ch->seq)
+		return zc__seq_free(ch, want);
 	n = zc_ring_avail(&ch->tx_free, want);
 	return n < 0 ? zc__break(ch, n, "return ring index out of range") : n;
 }
@@ -397,24 +388,7 @@ static inline int zc_tx_avail(zc_channel *ch, uint32_t want)
 /* Slots free to reserve now (0 if none; negative if broken). */
 static inline int zc_tx_ready(zc_channel *ch)
 {
-	int n;
-
-	if (zc_unlikely(ch->broken))
-		return ch->broken;
-	if (ch->seq) {
-		n = zc__seq_free(ch, 1);
-		return n < 0 ? zc__break(ch, n, "peer released slots it was never sent") : n;
-	}
-	n = zc_ring_avail(&ch->tx_free, 1);
-	return n < 0 ? zc__break(ch, n, "return ring index out of range") : n;
-}
-
-
-/* The mode the announcer wrote in channel @c's entry (peer-written: check it). */
-static inline zc_u32 zc_chan_mode(uint8_t *base, const struct zc_geom *g,
-				  uint32_t c)
-{
-	return zc_load_relaxed(&((struct zc_chan_entry *)(base + g->chan_off))[c].mode);
+	return zc_tx_avail(ch, 1);
 }
 
 /*

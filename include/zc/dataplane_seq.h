@@ -37,9 +37,11 @@ static inline zc_u32 zc__seq_word_val(zc_u16 id, zc_u16 chan)
 	return (zc_u32)id | ((zc_u32)chan << 16);
 }
 
+#define ZC__SEQ_BAD_WORD "slot id word is neither the next id nor the last lap's"
+
 /*
  * Sender: slots free to reserve, re-reading the released counter when
- * fewer than @want are known free. Negative if the counter is corrupt.
+ * fewer than @want are known free. A corrupt counter breaks the channel.
  */
 static inline int zc__seq_free(zc_channel *ch, uint32_t want)
 {
@@ -52,7 +54,8 @@ static inline int zc__seq_free(zc_channel *ch, uint32_t want)
 	/* Released never passes sent and never moves back. */
 	if (zc_unlikely((uint32_t)(ch->tx.head - rel) >
 			(uint32_t)(ch->tx.head - ch->tx.cached)))
-		return -ZC_EPROTO;
+		return zc__break(ch, -ZC_EPROTO,
+				 "peer released slots it was never sent");
 	ch->tx.cached = rel;
 	return (int)(ch->slots - (ch->seq_resv - rel));
 }
@@ -64,7 +67,7 @@ static inline int zc__seq_reserve(zc_channel *ch, struct zc_buf *bufs,
 	unsigned int i;
 
 	if (zc_unlikely(room < 0))
-		return zc__break(ch, room, "peer released slots it was never sent");
+		return room;
 	if ((unsigned int)room < n)
 		n = (unsigned int)room;
 	for (i = 0; i < n; i++) {
@@ -138,7 +141,7 @@ static inline int zc__seq_peek(zc_channel *ch, uint32_t k)
 	return -ZC_EPROTO;
 }
 
-/* Frames ready now, counting at most @max. */
+/* Frames ready now, counting at most @max; a corrupt next word breaks. */
 static inline int zc__seq_avail(zc_channel *ch, uint32_t max)
 {
 	uint32_t k;
@@ -146,8 +149,10 @@ static inline int zc__seq_avail(zc_channel *ch, uint32_t max)
 	for (k = 0; k < max; k++) {
 		int rc = zc__seq_peek(ch, k);
 
+		if (rc < 0 && k == 0)
+			return zc__break(ch, rc, ZC__SEQ_BAD_WORD);
 		if (rc <= 0)
-			return rc < 0 && k == 0 ? rc : (int)k;
+			break;
 	}
 	return (int)k;
 }
@@ -166,8 +171,7 @@ static inline int zc__seq_recv(zc_channel *ch, struct zc_buf *bufs,
 		if (rc == 0)
 			break;
 		if (zc_unlikely(rc < 0))
-			return zc__break(ch, rc,
-					 "slot id word is neither the next id nor the last lap's");
+			return zc__break(ch, rc, ZC__SEQ_BAD_WORD);
 		/* The sender wrote into a slot we still hold: it reused it early. */
 		if (zc_unlikely(ch->rx_held[s]))
 			return zc__break(ch, -ZC_EPROTO,
