@@ -391,6 +391,13 @@ static inline int zc_tx_ready(zc_channel *ch)
 	return zc_tx_avail(ch, 1);
 }
 
+/* The mode the announcer wrote in channel @c's entry (peer-written: check it). */
+static inline zc_u32 zc_chan_mode(uint8_t *base, const struct zc_geom *g,
+				  uint32_t c)
+{
+	return zc_load_relaxed(&((struct zc_chan_entry *)(base + g->chan_off))[c].mode);
+}
+
 /*
  * Reset the four rings of channel @c to empty, each return ring full of its
  * direction's slot numbers (a SEQ channel: its slots' id words to the lap

@@ -58,11 +58,17 @@ run_test lstream_shm zc_lstream shm:lstream 100000
 run_test libzc_frag zc_libzc.sh test_frag
 run_test libzc_kicks zc_libzc.sh test_kicks
 run_test libzc_peer zc_libzc.sh test_peer
+run_test libzc_uring zc_libzc.sh test_uring
+run_test libzc_seq zc_libzc.sh test_seq
+# The two-process stress stream (CRC on every message), shortened for TCG.
+export ZC_STRESS_MSGS=200000
+run_test libzc_stress zc_libzc.sh test_stress
 # Again with SEQ channels: libzc's data path over the driver's memory.
 export ZC_CHAN_MODE=seq
 run_test libzc_frag_seq zc_libzc.sh test_frag
 run_test libzc_peer_seq zc_libzc.sh test_peer
-unset ZC_CHAN_MODE
+run_test libzc_stress_seq zc_libzc.sh test_stress
+unset ZC_CHAN_MODE ZC_STRESS_MSGS
 run_test zcbench_kmod zc_libzc.sh zc_bench.sh kmod:/dev/zc0
 run_test zcbench_shm zc_bench.sh shm:bench
 # The /dev/rpmsgX way: link 1 hosted by the kernel, two endpoints, echoed

@@ -26,7 +26,7 @@ t0=$(date +%s)
 # The libzc tests (tests/test_*.c) that run over kmod:/dev/zc0. Not
 # test_corrupt: its superblock cases fake an shm host on the UNIX socket.
 # Not test_basic yet: under TCG it fails over shm as well (see init.sh).
-LIBZC_TESTS="frag kicks peer"
+LIBZC_TESTS="frag kicks peer uring seq stress"
 
 # ---- 1. packages -----------------------------------------------------------
 PKGS="qemu-system-x86 busybox-static linux-headers-amd64 cpio gzip liburing-dev
