@@ -34,6 +34,7 @@ struct bench_opts {
 	double seconds;		/* streaming time per size */
 	double lat_seconds;	/* ping-pong time per size */
 	enum tool_wait wait;
+	uint32_t chan_mode;	/* ZC_CHAN_MODE_RING or _SEQ */
 	const char *uri;	/* region URI; NULL: shm:bench-PID */
 	const char *json;	/* write results here */
 	uint64_t batch;		/* messages per burst */

@@ -213,6 +213,7 @@ int bench_write_json(FILE *f, const struct bench_opts *o, const char *uri,
 
 	fprintf(f, "{\n  \"tool\": \"zc bench\",\n  \"uri\": ");
 	json_string(f, uri);
+	fprintf(f, ",\n  \"chan_mode\": \"%s\"", o->chan_mode == ZC_CHAN_MODE_SEQ ? "seq" : "ring");
 	fprintf(f, ",\n  \"wait\": \"%s\",\n  \"seconds\": %g,\n"
 		"  \"latency_seconds\": %g,\n  \"batch\": %" PRIu64 ",\n"
 		"  \"check\": \"%s\",\n  \"huge\": %s,\n  \"pinned\": %s,\n  \"host_cpu\": %d,\n  \"remote_cpu\": %d,\n"

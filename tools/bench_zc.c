@@ -58,6 +58,7 @@ static void choose_geometry(const struct bench_opts *o, uint64_t size,
 		slots = 4096;
 	p->slot_size = slot;
 	p->slots = o->slots ? (uint32_t)o->slots : slots;
+	p->chan_mode = o->chan_mode;
 	p->channels = 4;	/* the host announces two: sink and echo */
 	if (o->huge)
 		p->hugepages = ZC_HUGE_TRY;

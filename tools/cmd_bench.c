@@ -40,6 +40,8 @@ static void usage(FILE *f)
 "  --sizes LIST      message sizes (64,256,1K,4K,16K,64K,256K,1M)\n"
 "  --wait MODE       busy, spin, sleep or uring, both sides (spin)\n"
 "  --batch N         messages per burst, 1..64 (32)\n"
+"  --chan-mode MODE  ring or seq: how the channels move frames (ring, or\n"
+"                    seq when ZC_CHAN_MODE=seq)\n"
 "  --slots N         slots per direction (about 4 MiB worth, 8..4096)\n"
 "  --check KIND      what the sink verifies: none, pattern, crc (pattern)\n"
 "  --uri URI         region to create (shm:bench-PID); e.g. kmod:/dev/zc0\n"
@@ -82,6 +84,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		{ "sizes", required_argument, NULL, 'z' },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "batch", required_argument, NULL, 'b' },
+		{ "chan-mode", required_argument, NULL, 'm' },
 		{ "slots", required_argument, NULL, 'S' },
 		{ "check", required_argument, NULL, 'k' },
 		{ "uri", required_argument, NULL, 'u' },
@@ -95,9 +98,12 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct zc_params defaults;
 	int c, lat_set = 0;
 
 	memset(o, 0, sizeof(*o));
+	zc_params_default(&defaults);	/* $ZC_CHAN_MODE */
+	o->chan_mode = defaults.chan_mode;
 	memcpy(o->sizes, default_sizes, sizeof(default_sizes));
 	o->nsizes = sizeof(default_sizes) / sizeof(default_sizes[0]);
 	o->seconds = 2;
@@ -107,7 +113,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 	o->baselines = 1;
 	o->repeat = 1;
 	o->pin = 1;
-	while ((c = getopt_long(argc, argv, ":s:L:z:w:b:S:k:u:j:Br:HpPqh", longopts,
+	while ((c = getopt_long(argc, argv, ":s:L:z:w:b:m:S:k:u:j:Br:HpPqh", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -136,6 +142,17 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 			if (parse_uint("--batch", optarg, 1, ZC_BURST_MAX,
 				       &o->batch) < 0)
 				return -1;
+			break;
+		case 'm':
+			if (!strcmp(optarg, "ring")) {
+				o->chan_mode = ZC_CHAN_MODE_RING;
+			} else if (!strcmp(optarg, "seq")) {
+				o->chan_mode = ZC_CHAN_MODE_SEQ;
+			} else {
+				zc_errorf("--chan-mode expects ring or seq, not '%s'",
+					  optarg);
+				return -1;
+			}
 			break;
 		case 'S':
 			if (parse_uint("--slots", optarg, 1, ZC_SLOTS_MAX,
@@ -351,8 +368,9 @@ int cmd_bench(int argc, char **argv)
 		fprintf(stderr, "zc bench: warning: this machine is busy (load average %.1f on %ld CPUs); expect noisy numbers, and compare only ratios.\n",
 			o.load_before, o.cpus);
 	if (!o.quiet)
-		fprintf(stderr, "zc bench: region %s, wait %s, %g s streaming + %g s ping-pong per size, batch %d, check %s%s\n",
-			uri, tool_wait_name(o.wait), o.seconds, o.lat_seconds,
+		fprintf(stderr, "zc bench: region %s, %s channels, wait %s, %g s streaming + %g s ping-pong per size, batch %d, check %s%s\n",
+			uri, o.chan_mode == ZC_CHAN_MODE_SEQ ? "SEQ" : "RING",
+			tool_wait_name(o.wait), o.seconds, o.lat_seconds,
 			(int)o.batch, payload_kind_name(o.kind),
 			o.host_cpu >= 0 ? ", pinned" : "");
 	for (round = 0; round < (int)o.repeat; round++) {

@@ -68,6 +68,18 @@ for w in busy sleep uring; do
 	echo "ok: --wait $w --check crc"
 done
 
+# SEQ channels, spin and sleep, CRC-checked: the JSON says which mode ran.
+for w in spin sleep; do
+	timeout 60 "$ZC" bench --seconds 0.05 --sizes 64,4K,64K --chan-mode seq --wait "$w" \
+		--check crc --no-baselines --quiet --json "$TMP/s.json" >/dev/null 2>"$TMP/err" ||
+		fail "zc bench --chan-mode seq --wait $w: $(cat "$TMP/err")"
+	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['chan_mode']=='seq' and len(d['results'])==3 and all(r['msgs_per_s']>0 for r in d['results'])" "$TMP/s.json" ||
+		fail "JSON for --chan-mode seq is wrong"
+	echo "ok: --chan-mode seq --wait $w --check crc"
+done
+"$ZC" bench --chan-mode fifo >/dev/null 2>"$TMP/err" && fail "--chan-mode fifo accepted"
+grep -q "ring or seq" "$TMP/err" || fail "bad --chan-mode not explained: $(cat "$TMP/err")"
+
 # --huge: huge pages when reserved, else normal pages and the library's
 # message; the JSON says which backend each size ran on.
 timeout 60 "$ZC" bench --seconds 0.05 --sizes 64 --huge --no-baselines --quiet --json "$TMP/h.json" >/dev/null 2>"$TMP/err" ||
