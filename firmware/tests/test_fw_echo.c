@@ -174,30 +174,23 @@ static void host_announces(const char *exe)
 	REQUIRE(posix_spawn(&pid, exe, NULL, NULL, argv, environ) == 0, "spawn");
 	fw_track(pid, 1);
 	REQUIRE(zc_wait_peer(r, 10000) == 0, "firmware did not attach");
-	for (round = 0; round < 2; round++) {
+	/* Twice RING, then SEQ: the firmware follows the host's choice of mode. */
+	for (round = 0; round < 3; round++) {
+		zc_u32 mode = round < 2 ? ZC_CHAN_MODE_RING : ZC_CHAN_MODE_SEQ;
+
 		/* The firmware lets go of the old entry when it next looks. */
 		for (int tries = 0; tries < 500; tries++) {
-			rc = zc_channel_create(r, ZC_ECHO_NAME, 7, &ch);
+			rc = zc_channel_create_mode(r, ZC_ECHO_NAME, 7, mode, &ch);
 			if (rc != -ENOSPC)
 				break;
 			usleep(10000);
 		}
-		REQUIRE(rc == 0, "announce echo: %s", zc_strerror(rc));
+		REQUIRE(rc == 0, "announce echo (mode %u): %s", mode, zc_strerror(rc));
+		CHECK(ch->seq == (mode == ZC_CHAN_MODE_SEQ), "channel mode not as announced");
 		echo_frames(ch, 2000, ZC_ECHO_ADDR + 2);
 		echo_message(ch, 5000);
 		zc_channel_close(ch);
 	}
-	/* A SEQ channel: the firmware follows the host's choice of mode. */
-	for (int tries = 0; tries < 500; tries++) {
-		rc = zc_channel_create_mode(r, ZC_ECHO_NAME, 7, ZC_CHAN_MODE_SEQ, &ch);
-		if (rc != -ENOSPC)
-			break;
-		usleep(10000);
-	}
-	REQUIRE(rc == 0, "announce a SEQ echo: %s", zc_strerror(rc));
-	echo_frames(ch, 2000, ZC_ECHO_ADDR + 2);
-	echo_message(ch, 5000);
-	zc_channel_close(ch);
 	zc_close(r);
 	{
 		struct fw_proc f = { .pid = pid };

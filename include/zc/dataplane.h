@@ -103,6 +103,23 @@ static inline void zc__notify(zc_channel *ch)
 
 #define ZC_BURST_MAX 64
 
+/* Hand the checked frame in rx slot @s (at @p, header @h) to the caller. */
+static inline void zc__rx_take(zc_channel *ch, struct zc_buf *b, uint32_t s,
+			       uint8_t *p, const struct zc_frame_hdr *h,
+			       uint32_t len)
+{
+	ch->rx_id++;
+	ch->rx_held[s] = 1;
+	b->slot = s;
+	b->data = p + ZC_FRAME_HDR_SIZE;
+	b->len = len;
+	b->cap = ch->slot_size - ZC_FRAME_HDR_SIZE;
+	b->id = h->msg_id;
+	b->flags = h->flags & ZC_FRAME_FLAGS_MASK;
+	b->src = h->src;
+	b->dst = h->dst;
+}
+
 #include "dataplane_seq.h"
 
 /*
@@ -285,16 +302,7 @@ static inline int zc_recv_burst(zc_channel *ch, struct zc_buf *bufs,
 			return zc__break(ch, len, len == -ZC_EBADMSG ?
 					 "message id out of sequence (lost, duplicated or reordered frame)" :
 					 "frame header length or flags corrupt");
-		ch->rx_id++;
-		ch->rx_held[s] = 1;
-		bufs[i].slot = s;
-		bufs[i].data = p + ZC_FRAME_HDR_SIZE;
-		bufs[i].len = (uint32_t)len;
-		bufs[i].cap = ch->slot_size - ZC_FRAME_HDR_SIZE;
-		bufs[i].id = h.msg_id;
-		bufs[i].flags = h.flags & ZC_FRAME_FLAGS_MASK;
-		bufs[i].src = h.src;
-		bufs[i].dst = h.dst;
+		zc__rx_take(ch, &bufs[i], s, p, &h, (uint32_t)len);
 		bytes += (uint32_t)len;
 	}
 counted:

@@ -190,17 +190,8 @@ static inline int zc__seq_recv(zc_channel *ch, struct zc_buf *bufs,
 				     ch->slot_size, ch->index, ch->rx_id);
 		if (zc_unlikely(len < 0))
 			return zc__break(ch, len, "frame header length or flags corrupt");
-		ch->rx_id++;
 		ch->rx.head++;
-		ch->rx_held[s] = 1;
-		bufs[i].slot = s;
-		bufs[i].data = p + ZC_FRAME_HDR_SIZE;
-		bufs[i].len = (uint32_t)len;
-		bufs[i].cap = ch->slot_size - ZC_FRAME_HDR_SIZE;
-		bufs[i].id = h.msg_id;
-		bufs[i].flags = h.flags & ZC_FRAME_FLAGS_MASK;
-		bufs[i].src = h.src;
-		bufs[i].dst = h.dst;
+		zc__rx_take(ch, &bufs[i], s, p, &h, (uint32_t)len);
 		*bytes += (uint32_t)len;
 	}
 	return (int)i;
