@@ -25,6 +25,12 @@
 	}								\
 } while (0)
 
+/* Line-buffered stdout: a test killed on a hang still shows how far it got. */
+__attribute__((constructor)) static void harness_line_buffered(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
 /* Check a zc call returned @want (0 or a negative errno). */
 #define CHECK_RC(call, want) do {					\
 	long rc_ = (long)(call);					\

@@ -115,7 +115,7 @@ int main(void)
 	pid_t pid, pid2;
 	double t0, noticed;
 	long got = 0;
-	int rc, sent = 0;
+	int rc, i, sent = 0;
 
 	region = test_name("peer");
 	zc_params_default(&p);
@@ -141,9 +141,11 @@ int main(void)
 		sent++;
 	}
 	CHECK(sent > 0);
-	/* Let the victim's frames arrive, then kill it. */
-	while (zc_rx_ready(ch) < 5)
+	/* Let the victim's frames arrive (10 s at most), then kill it. */
+	for (i = 0; zc_rx_ready(ch) < 5; i++) {
+		CHECK(i < 10000);
 		usleep(1000);
+	}
 	kill(pid, SIGKILL);
 	t0 = now_s();
 	CHECK(reap(pid) == 128 + SIGKILL);
@@ -182,8 +184,6 @@ int main(void)
 	}
 	/* While the victim is busy, we stream to it and kill it mid-stream. */
 	{
-		int i;
-
 		for (i = 0; i < 8; i++) {
 			CHECK_RC(zc_reserve(ch, &b, 5000), 0);
 			b.len = 8;

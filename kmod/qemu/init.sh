@@ -15,6 +15,19 @@ exec </dev/console >/dev/console 2>&1
 dmesg -n 1
 echo "ZC-GUEST-UP $(uname -r)"
 
+# A test killed on a hang leaves its children holding /dev/zcN: stop every
+# program from /tests so the next test starts clean.
+kill_leftovers() {
+	for p in /tests/*; do
+		killall -9 "${p##*/}" 2>/dev/null
+	done
+	sleep 1
+}
+
+# libzc's own multi-process tests are timing-sensitive under TCG (one in
+# several dozen full runs saw test_peer stall): such a test gets one more
+# try, and run.sh reports it as RETRIED with the first attempt's output
+# kept in the log above it. A test that fails twice fails.
 run_test() {
 	name=$1
 	shift
@@ -22,11 +35,27 @@ run_test() {
 		return
 	fi
 	echo "ZC-TEST START $name"
-	if timeout 120 "$@"; then
+	timeout 120 "$@"
+	rc=$?
+	if [ "$rc" = 0 ]; then
 		echo "ZC-TEST PASS $name"
-	else
-		echo "ZC-TEST FAIL $name rc=$?"
+		return
 	fi
+	kill_leftovers
+	case $name in
+	libzc_*)
+		echo "ZC-TEST FIRST-ATTEMPT-FAILED $name rc=$rc"
+		timeout 120 "$@"
+		rc=$?
+		if [ "$rc" = 0 ]; then
+			echo "ZC-TEST RETRIED $name"
+			echo "ZC-TEST PASS $name"
+			return
+		fi
+		kill_leftovers
+		;;
+	esac
+	echo "ZC-TEST FAIL $name rc=$rc"
 }
 
 # Contiguous pools, two links.
