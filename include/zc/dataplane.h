@@ -330,11 +330,8 @@ static inline int zc_release_burst(zc_channel *ch, const struct zc_buf *bufs,
 		if (zc_unlikely(bufs[i].slot >= ch->slots ||
 				!ch->rx_held[bufs[i].slot]))
 			return -ZC_EINVAL;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		ch->rx_held[bufs[i].slot] = 0;
-		d[i].slot = bufs[i].slot;
-		d[i].len = 0;
-	}
 	ZC_PROBE2(release, ch->index, n);
 	if (zc_unlikely(ch->broken))
 		return (int)n;	/* nobody to give them to */
@@ -342,6 +339,10 @@ static inline int zc_release_burst(zc_channel *ch, const struct zc_buf *bufs,
 		zc__seq_release(ch);
 		zc__notify(ch);
 		return (int)n;
+	}
+	for (i = 0; i < n; i++) {
+		d[i].slot = bufs[i].slot;
+		d[i].len = 0;
 	}
 	rc = zc_ring_produce_bulk(&ch->rx_free, d, n);
 	if (zc_unlikely(rc != (int)n))
