@@ -179,7 +179,15 @@ bool ring_recv(PingRing *r, uint32_t *head, size_t size, uint8_t seed,
 	return true;
 }
 
-void rtt_ring(benchmark::State &st, bool process, size_t size, const std::string &name)
+using PingSend = void (*)(PingRing *, uint32_t *, size_t, uint8_t);
+using PingRecv = bool (*)(PingRing *, uint32_t *, size_t, uint8_t,
+			  const std::atomic<uint32_t> &, bool *);
+
+// Ping-pong over two PingRings with @send/@recv (one layout each); @what
+// names the layout in a payload-mismatch message.
+void rtt_pingpong(benchmark::State &st, bool process, size_t size,
+		  const std::string &name, PingSend send, PingRecv recv,
+		  const char *what)
 {
 	Duo duo(st);
 	Histogram h;
@@ -200,12 +208,12 @@ void rtt_ring(benchmark::State &st, bool process, size_t size, const std::string
 		bool bad = false;
 
 		ctl->ready.store(1);
-		while (ring_recv(ping, &in, size, seed_of(seq), ctl->end, &bad)) {
-			ring_send(pong, &out, size, seed_of(~seq));
+		while (recv(ping, &in, size, seed_of(seq), ctl->end, &bad)) {
+			send(pong, &out, size, seed_of(~seq));
 			seq++;
 		}
 		if (bad)
-			control_fail(ctl, "ring ping payload mismatch");
+			control_fail(ctl, (std::string(what) + " ping payload mismatch").c_str());
 		ctl->msgs.store(seq);
 		ctl->done.store(1);
 		return 0;
@@ -218,8 +226,8 @@ void rtt_ring(benchmark::State &st, bool process, size_t size, const std::string
 		for (auto _ : st) {
 			uint64_t t0 = ticks();
 
-			ring_send(ping, &out, size, seed_of(seq));
-			ring_recv(pong, &in, size, seed_of(~seq), ctl->abort, &bad);
+			send(ping, &out, size, seed_of(seq));
+			recv(pong, &in, size, seed_of(~seq), ctl->abort, &bad);
 			h.add(ticks() - t0);
 			seq++;
 		}
@@ -227,10 +235,15 @@ void rtt_ring(benchmark::State &st, bool process, size_t size, const std::string
 		duo.wait_done();
 	}
 	if (bad)
-		control_fail(ctl, "ring pong payload mismatch");
+		control_fail(ctl, (std::string(what) + " pong payload mismatch").c_str());
 	duo.finish(seq, size);
 	report_latency(st, h, name);
 	munmap(mem, 2 * sizeof(PingRing));
+}
+
+void rtt_ring(benchmark::State &st, bool process, size_t size, const std::string &name)
+{
+	rtt_pingpong(st, process, size, name, ring_send, ring_recv, "ring");
 }
 
 // The alternative layout: no index, no descriptor; the consumer polls a
@@ -264,55 +277,7 @@ bool slot_recv(PingRing *r, uint32_t *head, size_t size, uint8_t seed,
 
 void rtt_slotflag(benchmark::State &st, bool process, size_t size, const std::string &name)
 {
-	Duo duo(st);
-	Histogram h;
-	void *mem = mmap(nullptr, 2 * sizeof(PingRing), PROT_READ | PROT_WRITE,
-			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	if (mem == MAP_FAILED) {
-		st.SkipWithError("cannot map the rings");
-		return;
-	}
-	auto *ping = new (mem) PingRing;
-	auto *pong = new (static_cast<PingRing *>(mem) + 1) PingRing;
-	Control *ctl = duo.ctl;
-	bool ok = duo.start(process, [=]() {
-		uint32_t in = 0, out = 0;
-		uint64_t seq = 0;
-		bool bad = false;
-
-		ctl->ready.store(1);
-		while (slot_recv(ping, &in, size, seed_of(seq), ctl->end, &bad)) {
-			slot_send(pong, &out, size, seed_of(~seq));
-			seq++;
-		}
-		if (bad)
-			control_fail(ctl, "slot ping payload mismatch");
-		ctl->msgs.store(seq);
-		ctl->done.store(1);
-		return 0;
-	});
-	uint32_t in = 0, out = 0;
-	uint64_t seq = 0;
-	bool bad = false;
-
-	if (ok) {
-		for (auto _ : st) {
-			uint64_t t0 = ticks();
-
-			slot_send(ping, &out, size, seed_of(seq));
-			slot_recv(pong, &in, size, seed_of(~seq), ctl->abort, &bad);
-			h.add(ticks() - t0);
-			seq++;
-		}
-		ctl->end.store(1);
-		duo.wait_done();
-	}
-	if (bad)
-		control_fail(ctl, "slot pong payload mismatch");
-	duo.finish(seq, size);
-	report_latency(st, h, name);
-	munmap(mem, 2 * sizeof(PingRing));
+	rtt_pingpong(st, process, size, name, slot_send, slot_recv, "slot");
 }
 
 // ---- zc's structure without zc: descriptor ring, slots, return ring ------

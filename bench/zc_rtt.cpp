@@ -19,14 +19,9 @@ namespace {
 int rtt_echo(const std::string &uri, Case c, Control *ctl)
 {
 	Side s;
-	int rc = s.peer(uri, c.wait);
 
-	if (rc < 0) {
-		control_fail(ctl, zc_sentence("echo cannot attach", rc).c_str());
-		ctl->ready.store(1);
+	if (!peer_attach(s, uri, c, ctl, "echo"))
 		return 1;
-	}
-	ctl->ready.store(1);
 	uint64_t seq = 0;
 
 	for (;;) {
@@ -51,6 +46,8 @@ int rtt_echo(const std::string &uri, Case c, Control *ctl)
 		fill(out.data, c.size, seed_of(~seq));
 		out.len = (uint32_t)c.size;
 		// The pong goes out before the ping's slot goes back: latency first.
+		int rc;
+
 		if ((rc = zc_send_burst(s.ch(), &out, 1)) < 0 ||
 		    (rc = zc_release_burst(s.ch(), &in, 1)) < 0) {
 			control_fail(ctl, zc_sentence("echo send", rc).c_str());

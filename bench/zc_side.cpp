@@ -91,6 +91,18 @@ int Side::host(const std::string &uri, const struct zc_params *p, Wait w)
 	return set_wait(w);
 }
 
+bool peer_attach(Side &s, const std::string &uri, const Case &c,
+		 Control *ctl, const char *who)
+{
+	int rc = s.peer(uri, c.wait);
+
+	if (rc < 0)
+		control_fail(ctl, zc_sentence((std::string(who) + " cannot attach").c_str(),
+					      rc).c_str());
+	ctl->ready.store(1);
+	return rc >= 0;
+}
+
 bool host_with_peer(Duo &duo, Side &s, const std::string &uri,
 		    const struct zc_params *p, const Case &c,
 		    std::function<int()> peer)

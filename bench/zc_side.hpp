@@ -82,6 +82,11 @@ bool host_with_peer(Duo &duo, Side &s, const std::string &uri,
 		    const struct zc_params *p, const Case &c,
 		    std::function<int()> peer);
 
+// The peer's side: attach @s to @uri and tell the host it is ready either
+// way; false (with "@who cannot attach: ..." reported) when it could not.
+bool peer_attach(Side &s, const std::string &uri, const Case &c,
+		 Control *ctl, const char *who);
+
 // Reserve up to @n slots / receive up to @n frames, waiting for at least
 // one, a slice at a time, until the other party gives up or 10 s pass.
 int wait_reserve(Side &s, struct zc_buf *b, unsigned n, Control *ctl);

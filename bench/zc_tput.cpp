@@ -25,14 +25,9 @@ namespace {
 int tput_consumer(const std::string &uri, Case c, Control *ctl)
 {
 	Side s;
-	int rc = s.peer(uri, c.wait);
 
-	if (rc < 0) {
-		control_fail(ctl, zc_sentence("consumer cannot attach", rc).c_str());
-		ctl->ready.store(1);
+	if (!peer_attach(s, uri, c, ctl, "consumer"))
 		return 1;
-	}
-	ctl->ready.store(1);
 	struct zc_buf b[ZC_BURST_MAX];
 	uint64_t seq = 0, bytes = 0, bad = 0;
 	bool end = false;
@@ -54,7 +49,8 @@ int tput_consumer(const std::string &uri, Case c, Control *ctl)
 			bytes += b[i].len;
 			seq++;
 		}
-		rc = zc_release_burst(s.ch(), b, (unsigned)n);
+		int rc = zc_release_burst(s.ch(), b, (unsigned)n);
+
 		if (rc < 0) {
 			control_fail(ctl, zc_sentence("consumer release", rc).c_str());
 			break;
@@ -147,14 +143,9 @@ void tput_zc(benchmark::State &st, Case c)
 int copy_consumer(const std::string &uri, Case c, Control *ctl)
 {
 	Side s;
-	int rc = s.peer(uri, c.wait);
 
-	if (rc < 0) {
-		control_fail(ctl, zc_sentence("consumer cannot attach", rc).c_str());
-		ctl->ready.store(1);
+	if (!peer_attach(s, uri, c, ctl, "consumer"))
 		return 1;
-	}
-	ctl->ready.store(1);
 	std::vector<uint8_t> in(c.size);
 	uint64_t seq = 0, bad = 0;
 	int slices = 0;

@@ -295,31 +295,20 @@ static int median_round(const double *rate, int n)
 	return order[n / 2];
 }
 
-static void keep_median_zc(struct bench_result rounds[][BENCH_MAX_SIZES],
-			   int n, int i, struct bench_result *out)
-{
-	double rate[BENCH_MAX_REPEAT];
-	int r;
-
-	for (r = 0; r < n; r++)
-		rate[r] = rounds[r][i].msgs_per_s;
-	*out = rounds[median_round(rate, n)][i];
-	memcpy(out->rounds, rate, sizeof(rate[0]) * (size_t)n);
-	out->nrounds = n;
-}
-
-static void keep_median_base(struct baseline_result rounds[][NBASELINES],
-			     int n, int i, struct baseline_result *out)
-{
-	double rate[BENCH_MAX_REPEAT];
-	int r;
-
-	for (r = 0; r < n; r++)
-		rate[r] = rounds[r][i].msgs_per_s;
-	*out = rounds[median_round(rate, n)][i];
-	memcpy(out->rounds, rate, sizeof(rate[0]) * (size_t)n);
-	out->nrounds = n;
-}
+/*
+ * Keep, of row @i's rounds, the one with the median messages/s, and every
+ * round's rate (zc rows and baseline rows share these fields).
+ */
+#define KEEP_MEDIAN(rows, n, i, out) do {				\
+	double rate_[BENCH_MAX_REPEAT];					\
+	int r_;								\
+									\
+	for (r_ = 0; r_ < (n); r_++)					\
+		rate_[r_] = (rows)[r_][i].msgs_per_s;			\
+	*(out) = (rows)[median_round(rate_, (n))][i];			\
+	memcpy((out)->rounds, rate_, sizeof(rate_[0]) * (size_t)(n));	\
+	(out)->nrounds = (n);						\
+} while (0)
 
 static const char *round_label(const struct bench_opts *o, int round)
 {
@@ -402,11 +391,11 @@ int cmd_bench(int argc, char **argv)
 		}
 	}
 	for (i = 0; i < o.nsizes; i++)
-		keep_median_zc(rounds, (int)o.repeat, i, &res[i]);
+		KEEP_MEDIAN(rounds, (int)o.repeat, i, &res[i]);
 	if (o.baselines) {
 		nb = NBASELINES;
 		for (i = 0; i < nb; i++)
-			keep_median_base(base_rounds, (int)o.repeat, i, &base[i]);
+			KEEP_MEDIAN(base_rounds, (int)o.repeat, i, &base[i]);
 	}
 	bench_progress_done(&o);
 	bench_print_table(stdout, &o, res, o.nsizes, base, nb);
