@@ -9,6 +9,7 @@ messages, and reports consistent counters (rates > 0, p50 <= p99 <= max).
 usage: smoke.py PATH/TO/zc-bench
 """
 import json
+import math
 import os
 import subprocess
 import sys
@@ -70,8 +71,21 @@ def main():
                 fail("case %s ran no iterations" % name)
             for c in counters:
                 v = b.get(c)
-                if not isinstance(v, (int, float)) or v <= 0:
-                    fail("case %s: counter %s missing or not positive (%r)" % (name, c, v))
+                # NaN and infinity compare false with everything: test them apart.
+                if not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
+                    fail("case %s: counter %s missing, not finite or not positive (%r)"
+                         % (name, c, v))
+            for t in ("real_time", "cpu_time"):
+                v = b.get(t)
+                if not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
+                    fail("case %s: %s missing, not finite or not positive (%r)" % (name, t, v))
+            if "bytes_per_second" in counters:
+                # Bytes and items describe one run: bytes/s is items/s times the size.
+                size = int(name.split("size:")[1].split("/")[0])
+                want = b["items_per_second"] * size
+                if abs(b["bytes_per_second"] - want) > 0.01 * want:
+                    fail("case %s: %r bytes/s is not %r items/s x %d B"
+                         % (name, b["bytes_per_second"], b["items_per_second"], size))
             if "p50_ns" in counters:
                 if not b["p50_ns"] <= b["p99_ns"] <= b["p999_ns"] <= b["max_ns"]:
                     fail("case %s: percentiles out of order" % name)

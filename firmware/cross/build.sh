@@ -30,7 +30,7 @@ for a in "$@"; do
 	*) out=$a ;;
 	esac
 done
-out=${out:-$top/build-cross}
+out=${out:-$top/build/cross}
 mkdir -p "$out"
 
 need=()

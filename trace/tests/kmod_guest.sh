@@ -40,8 +40,13 @@ KDIR=/usr/src/linux-headers-$KVER
 
 mkdir -p "$WORK"
 # The guest kernel: from the kmod harness's cache when it ran, else ours.
-VMLINUZ=$ROOT/kmod/build/cache/img-$KVER/boot/vmlinuz-$KVER
-if [ ! -f "$VMLINUZ" ]; then
+# (build/kmod since test-all.sh keeps every build product under build/).
+VMLINUZ=
+for c in "${ZC_KMOD_BUILD:-$ROOT/build/kmod}" "$ROOT/kmod/build"; do
+	[ -f "$c/cache/img-$KVER/boot/vmlinuz-$KVER" ] &&
+		{ VMLINUZ=$c/cache/img-$KVER/boot/vmlinuz-$KVER; break; }
+done
+if [ -z "$VMLINUZ" ]; then
 	VMLINUZ=$WORK/img-$KVER/boot/vmlinuz-$KVER
 	if [ ! -f "$VMLINUZ" ]; then
 		rm -f "$WORK"/linux-image-"$KVER"_*.deb

@@ -63,12 +63,32 @@ def finish():
     sys.exit(0)
 
 
+# What zc-trace --check says (trace/src/preflight.c) when the machine, not
+# zc-trace, is the reason it cannot trace: only these may turn into SKIP.
+CANNOT_TRACE_HERE = (
+    "zc-trace must run as root",
+    "the kernel refused to load a BPF program",
+    "this kernel cannot run BPF tracing programs",
+    "this kernel has no uprobes",
+    "this kernel has no BTF",
+)
+
+
 def preflight(tracer, hist):
-    """SKIP (never a silent pass) when this machine cannot trace."""
+    """SKIP (never a silent pass) when this machine cannot trace; any other
+    failure of --check (a crash, a signal, an unknown message) fails."""
     args = [tracer, "--check"] + (["-H"] if hist else [])
     r = subprocess.run(args, capture_output=True, text=True, timeout=30)
-    if r.returncode != 0:
-        skip(r.stderr.strip() or "zc-trace --check failed")
+    if r.returncode == 0:
+        return
+    err = r.stderr.strip()
+    if r.returncode == 1 and err.count("\n") == 0 and err.startswith("zc-trace: ") \
+            and any(err[len("zc-trace: "):].startswith(m) for m in CANNOT_TRACE_HERE):
+        skip(err)
+    print(f"FAIL zc-trace --check exited {r.returncode}"
+          f"{' (signal %d)' % -r.returncode if r.returncode < 0 else ''}: "
+          f"{err or 'no message'}")
+    sys.exit(1)
 
 
 def read_line(proc, deadline, what):
