@@ -154,6 +154,17 @@ bad:
 	return -1;
 }
 
+int check_slots(const char *opt, uint64_t slots, uint32_t chan_mode)
+{
+	if (chan_mode == ZC_CHAN_MODE_SEQ &&
+	    (slots > ZC_SEQ_SLOTS_MAX || (slots & (slots - 1)))) {
+		zc_errorf("%s must be a power of two up to %u for SEQ channels, not %" PRIu64,
+			  opt, ZC_SEQ_SLOTS_MAX, slots);
+		return -1;
+	}
+	return 0;
+}
+
 void option_error(int c, char *const argv[])
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : NULL;

@@ -33,6 +33,13 @@ int parse_uint(const char *opt, const char *s, uint64_t min, uint64_t max,
 	       uint64_t *out);
 
 /*
+ * A slot count for channels of @chan_mode (ZC_CHAN_MODE_*): 1..65536 for
+ * RING, a power of two up to 32768 for SEQ (its slots are used in turn,
+ * indexed by a mask). 0, or -1 after a sentence naming @opt.
+ */
+int check_slots(const char *opt, uint64_t slots, uint32_t chan_mode);
+
+/*
  * Report what getopt_long rejected: @c is the '?' (unknown option) or ':'
  * (missing value) it returned; optstrings must start with ':'.
  */

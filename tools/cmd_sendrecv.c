@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,10 +26,12 @@
 
 #include "args.h"
 #include "commands.h"
+#include "progress.h"
 
 #define STREAM_CHANNEL "stream"
 #define HELLO_MAGIC 0x4d41455254535a43ULL	/* "CZSTREAM" */
 #define STEP_MS 1000	/* waits in steps, so a dead peer is noticed */
+#define INPUT_STEP_MS 250	/* quiet input: how often the receiver is checked */
 
 enum role { ROLE_SEND = 1, ROLE_RECV = 2 };
 
@@ -44,6 +47,7 @@ struct sr_opts {
 	uint64_t slot_size;
 	uint64_t slots;
 	int verbose;
+	enum progress_when progress;
 };
 
 static void usage(FILE *f, enum role role)
@@ -52,7 +56,9 @@ static void usage(FILE *f, enum role role)
 		fprintf(f,
 "usage: zc send URI [options] < input\n"
 "Send standard input through channel 'stream' of region URI to a\n"
-"'zc recv URI' in another shell; whichever starts first creates the region.\n");
+"'zc recv URI' in another shell; whichever starts first creates the region.\n"
+"Exits 0 once the receiver confirmed everything arrived; if it leaves first,\n"
+"within about a second, 1 with how much of the input it confirmed.\n");
 	else
 		fprintf(f,
 "usage: zc recv URI [options] > output\n"
@@ -61,8 +67,13 @@ static void usage(FILE *f, enum role role)
 	fprintf(f,
 "\n"
 "  --timeout SEC     wait this long for the other side (10)\n"
-"  --slot-size N     slot size if this side creates the region (64K)\n"
-"  --slots N         slots per direction if this side creates it (64)\n"
+"  --slot-size N     slot size if this side creates the region, a power of\n"
+"                    two, 256 B..2 MiB (64K)\n"
+"  --slots N         slots per direction if this side creates it, 1..65536;\n"
+"                    with ZC_CHAN_MODE=seq a power of two up to 32768 (64)\n"
+"  --progress        show bytes and rate every second on standard error\n"
+"                    (the default when it is a terminal)\n"
+"  --no-progress     never show them\n"
 "  --verbose         say who created the region and how much moved\n");
 }
 
@@ -73,13 +84,16 @@ static int parse_opts(int argc, char **argv, enum role role, struct sr_opts *o)
 		{ "slot-size", required_argument, NULL, 'S' },
 		{ "slots", required_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "progress", no_argument, NULL, 'p' },
+		{ "no-progress", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct zc_params defaults;
 	int c;
 
 	*o = (struct sr_opts){ .timeout = 10, .slot_size = 64 << 10, .slots = 64 };
-	while ((c = getopt_long(argc, argv, ":t:S:n:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":t:S:n:vpPh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			if (parse_seconds("--timeout", optarg, 0, 86400,
@@ -104,6 +118,12 @@ static int parse_opts(int argc, char **argv, enum role role, struct sr_opts *o)
 		case 'v':
 			o->verbose = 1;
 			break;
+		case 'p':
+			o->progress = PROGRESS_ALWAYS;
+			break;
+		case 'P':
+			o->progress = PROGRESS_NEVER;
+			break;
 		case 'h':
 			usage(stdout, role);
 			exit(0);
@@ -121,7 +141,8 @@ static int parse_opts(int argc, char **argv, enum role role, struct sr_opts *o)
 		return -1;
 	}
 	o->uri = argv[optind];
-	return 0;
+	zc_params_default(&defaults);	/* $ZC_CHAN_MODE */
+	return check_slots("--slots", o->slots, defaults.chan_mode);
 }
 
 /* Create-or-attach, then the channel: announce it or open the peer's. */
@@ -224,6 +245,75 @@ static int handshake(zc_channel *ch, zc_region *r, const struct sr_opts *o,
 	return 0;
 }
 
+/*
+ * What the sender knows of delivery: the receiver returns a slot only after
+ * writing its bytes out, so a slot coming back confirms what it carried.
+ */
+struct sender {
+	zc_channel *ch;
+	zc_region *r;
+	uint32_t *carried;	/* per slot: stdin bytes it took, until it returns */
+	uint64_t read, confirmed;
+	struct progress prog;
+};
+
+static int reserve_some(struct sender *s, struct zc_buf *bufs, unsigned int n)
+{
+	int got = zc_reserve_burst(s->ch, bufs, n), i;
+
+	for (i = 0; i < got; i++) {
+		s->confirmed += s->carried[bufs[i].slot];
+		s->carried[bufs[i].slot] = 0;
+	}
+	return got;
+}
+
+/*
+ * Wait until standard input has something (or its end) to read, checking
+ * the receiver every INPUT_STEP_MS meanwhile: a sender whose input is quiet
+ * must still notice a receiver that died, and must not take input it can
+ * no longer deliver. One poll() per readv of up to 16 slots costs nothing.
+ */
+static int wait_input(struct sender *s)
+{
+	struct pollfd pfd = { .fd = 0, .events = POLLIN };
+	int rc;
+
+	for (;;) {
+		if (!zc_peer_alive(s->r))
+			return -EPIPE;
+		rc = poll(&pfd, 1, INPUT_STEP_MS);
+		if (rc < 0 && errno != EINTR)
+			return 0;	/* let readv say what is wrong */
+		progress_update(&s->prog, s->read);
+		if (rc > 0)
+			return zc_peer_alive(s->r) ? 0 : -EPIPE;
+	}
+}
+
+/* The receiver left: say how much of the input it confirmed. */
+static void report_lost_receiver(struct sender *s, const struct sr_opts *o)
+{
+	struct zc_buf b[16];
+	uint64_t lost;
+
+	/* Slots it returned before dying confirm what they carried. */
+	while (reserve_some(s, b, 16) > 0)
+		;
+	lost = s->read - s->confirmed;
+	if (!lost)
+		zc_errorf("the receiver on '%s' left before the end of the stream; "
+			  "it had written out all %llu bytes read so far",
+			  o->uri, (unsigned long long)s->read);
+	else
+		zc_errorf("the receiver on '%s' left before the end of the stream; "
+			  "of %llu bytes read from standard input it confirmed %llu, "
+			  "the last %llu may not have been written out",
+			  o->uri, (unsigned long long)s->read,
+			  (unsigned long long)s->confirmed,
+			  (unsigned long long)lost);
+}
+
 /* Keep reserved slots topped up to a burst; readv fills them in order. */
 static int do_send(zc_channel *ch, zc_region *r, const struct sr_opts *o,
 		   uint64_t *total)
@@ -231,19 +321,27 @@ static int do_send(zc_channel *ch, zc_region *r, const struct sr_opts *o,
 	struct zc_buf held[16];
 	struct iovec iov[16];
 	unsigned int nheld = 0, i, used;
+	struct sender s = { .ch = ch, .r = r };
 	struct zc_buf b;
 	ssize_t got;
 	int rc;
 
+	s.carried = calloc(zc_geometry(r)->slots, sizeof(*s.carried));
+	if (!s.carried) {
+		zc_errorf("out of memory");
+		return -ENOMEM;
+	}
+	progress_start(&s.prog, o->progress, "sent");
 	for (;;) {
 		if (nheld < 16) {
-			rc = zc_reserve_burst(ch, held + nheld, 16 - nheld);
+			rc = reserve_some(&s, held + nheld, 16 - nheld);
 			if (rc < 0)
 				goto broken;
 			nheld += (unsigned int)rc;
 		}
 		if (nheld == 0) {
 			rc = zc_wait_tx(ch, STEP_MS);
+			progress_update(&s.prog, s.read);
 			if (rc == -ETIMEDOUT && zc_peer_alive(r))
 				continue;
 			if (rc == -ETIMEDOUT)
@@ -252,6 +350,9 @@ static int do_send(zc_channel *ch, zc_region *r, const struct sr_opts *o,
 				goto broken;
 			continue;
 		}
+		rc = wait_input(&s);
+		if (rc < 0)
+			goto broken;
 		for (i = 0; i < nheld; i++) {
 			iov[i].iov_base = held[i].data;
 			iov[i].iov_len = held[i].cap;
@@ -260,49 +361,57 @@ static int do_send(zc_channel *ch, zc_region *r, const struct sr_opts *o,
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
+			progress_end(&s.prog, s.read, 0);
 			zc_errorf("reading standard input failed: %s",
 				  strerror(errno));
-			return -EIO;
+			rc = -EIO;
+			goto out;
 		}
 		if (got == 0)
 			break;
-		*total += (uint64_t)got;
+		s.read += (uint64_t)got;
 		for (used = 0; got > 0; used++) {
 			held[used].len = got > (ssize_t)held[used].cap ?
 					 held[used].cap : (uint32_t)got;
 			got -= held[used].len;
+			s.carried[held[used].slot] = held[used].len;
 		}
 		rc = zc_send_burst(ch, held, used);
 		if (rc < 0)
 			goto broken;
 		memmove(held, held + used, (nheld - used) * sizeof(held[0]));
 		nheld -= used;
+		progress_update(&s.prog, s.read);
 	}
 	/* End of input: an empty message, then wait for the receiver's. */
 	if (nheld == 0) {
 		rc = zc_reserve(ch, &held[0], -1);
 		if (rc < 0)
 			goto broken;
+		s.confirmed += s.carried[held[0].slot];
+		s.carried[held[0].slot] = 0;
 	}
 	held[0].len = 0;
 	rc = zc_send_burst(ch, held, 1);
 	if (rc < 0)
 		goto broken;
 	rc = recv_one(ch, r, &b, -1);
-	if (rc < 0) {
-		zc_errorf("the receiver left before confirming the end of the stream: %s",
-			  zc_strerror(rc));
-		return rc;
-	}
+	if (rc < 0)
+		goto broken;
 	zc_release(ch, &b);
-	return 0;
+	progress_end(&s.prog, s.read, 1);
+	rc = 0;
+	goto out;
 broken:
+	progress_end(&s.prog, s.read, 0);
 	if (rc == -EPIPE)
-		zc_errorf("the receiver on '%s' left before the end of the stream",
-			  o->uri);
+		report_lost_receiver(&s, o);
 	else
 		zc_errorf("sending on '%s' failed: %s", o->uri,
 			  zc_reason(ch, rc));
+out:
+	*total = s.read;
+	free(s.carried);
 	return rc;
 }
 
@@ -333,9 +442,12 @@ static int do_recv(zc_channel *ch, zc_region *r, const struct sr_opts *o,
 {
 	struct zc_buf bufs[ZC_BURST_MAX], ack;
 	struct iovec iov[ZC_BURST_MAX];
+	struct progress prog;
 	int n, i, niov, eof = 0, rc;
 
+	progress_start(&prog, o->progress, "received");
 	while (!eof) {
+		progress_update(&prog, *total);
 		n = zc_recv_burst(ch, bufs, ZC_BURST_MAX);
 		if (n == 0) {
 			rc = zc_wait_rx(ch, STEP_MS);
@@ -349,9 +461,10 @@ static int do_recv(zc_channel *ch, zc_region *r, const struct sr_opts *o,
 				continue;
 		}
 		if (n < 0) {
+			progress_end(&prog, *total, 0);
 			if (n == -EPIPE)
-				zc_errorf("the sender on '%s' left before the end of the stream",
-					  o->uri);
+				zc_errorf("the sender on '%s' left before the end of the stream, after %llu bytes",
+					  o->uri, (unsigned long long)*total);
 			else
 				zc_errorf("receiving on '%s' failed: %s", o->uri,
 					  zc_reason(ch, n));
@@ -370,6 +483,7 @@ static int do_recv(zc_channel *ch, zc_region *r, const struct sr_opts *o,
 			if (len == 0 && !(bufs[i].flags & ZC_FRAME_CONT)) {
 				eof = 1;
 				if (i + 1 != n) {
+					progress_end(&prog, *total, 0);
 					zc_errorf("the sender on '%s' sent data after the end of the stream",
 						  o->uri);
 					zc_release_burst(ch, bufs, (unsigned int)n);
@@ -385,11 +499,13 @@ static int do_recv(zc_channel *ch, zc_region *r, const struct sr_opts *o,
 		rc = write_iov(iov, niov);
 		zc_release_burst(ch, bufs, (unsigned int)n);
 		if (rc < 0) {
+			progress_end(&prog, *total, 0);
 			zc_errorf("writing standard output failed: %s",
 				  strerror(-rc));
 			return rc;
 		}
 	}
+	progress_end(&prog, *total, 1);
 	rc = zc_reserve(ch, &ack, STEP_MS * 10);
 	if (rc == 0) {
 		ack.len = 0;

@@ -1,0 +1,76 @@
+#!/bin/sh
+# A zc send whose input is quiet or trickles must notice, within about a
+# second (tested: 5 s), that its receiver was SIGKILLed: exit 1 with a
+# sentence saying how much of the input was confirmed, and take no more
+# input meanwhile (before, it kept reading ~4 MiB until the slots ran out).
+. "$(dirname "$0")/lib.sh"
+
+head -c 1048576 /dev/urandom >"$TMP/in" || fail "cannot make input"
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# peer_loss NAME TRICKLE(0|1)
+peer_loss() {
+	name=$1
+	rm -f "$TMP/fifo" "$TMP/partial"
+	mkfifo "$TMP/fifo" || fail "mkfifo"
+	# No timeout(1) in front: the SIGKILL must reach zc recv itself.
+	"$ZC" recv "$name" >"$TMP/partial" 2>"$TMP/recv.err" &
+	rpid=$!
+	PIDS="$PIDS $rpid"
+	sleep 0.2
+	timeout 60 "$ZC" send "$name" <"$TMP/fifo" 2>"$TMP/send.err" &
+	spid=$!
+	# 64 KiB at once, then either silence or 1000 bytes every 0.1 s, the
+	# pipe held open for 30 s either way: the input never ends by itself.
+	(
+		head -c 65536 "$TMP/in"
+		i=0
+		while [ $i -lt 300 ]; do
+			sleep 0.1
+			[ "$2" = 1 ] && { head -c 1000 "$TMP/in" || exit 0; }
+			i=$((i + 1))
+		done
+	) >"$TMP/fifo" 2>/dev/null &
+	wpid=$!
+	PIDS="$PIDS $wpid"
+	for _ in $(seq 300); do
+		[ "$(wc -c <"$TMP/partial")" -ge 65536 ] && break
+		sleep 0.05
+	done
+	[ "$(wc -c <"$TMP/partial")" -ge 65536 ] ||
+		fail "trickle=$2: the receiver never got the first 64 KiB: $(cat "$TMP/recv.err" "$TMP/send.err")"
+	kill -9 "$rpid"
+	t0=$(ms)
+	while kill -0 "$spid" 2>/dev/null && [ $(( $(ms) - t0 )) -lt 5000 ]; do
+		sleep 0.05
+	done
+	if kill -0 "$spid" 2>/dev/null; then
+		kill "$spid"
+		fail "trickle=$2: zc send did not notice its receiver was killed within 5 s"
+	fi
+	elapsed=$(( $(ms) - t0 ))
+	wait "$spid"
+	rc=$?
+	kill "$wpid" 2>/dev/null
+	wait "$rpid" 2>/dev/null
+	[ "$rc" -eq 1 ] || fail "trickle=$2: zc send exited $rc, want 1: $(cat "$TMP/send.err")"
+	[ "$(wc -l <"$TMP/send.err")" -eq 1 ] ||
+		fail "trickle=$2: want one sentence, got: $(cat "$TMP/send.err")"
+	grep -q "receiver on '$name' left before the end of the stream" "$TMP/send.err" ||
+		fail "trickle=$2: message unclear: $(cat "$TMP/send.err")"
+	# What it read from its input is what it says; beyond what reached the
+	# receiver's output, no more than a few chunks raced the kill.
+	got=$(wc -c <"$TMP/partial")
+	read=$(sed -n "s/.* all \([0-9]*\) bytes read so far.*/\1/p; s/.*of \([0-9]*\) bytes read from standard input.*/\1/p" "$TMP/send.err")
+	[ -n "$read" ] || fail "trickle=$2: message gives no byte count: $(cat "$TMP/send.err")"
+	[ "$read" -ge "$got" ] || fail "trickle=$2: says it read $read bytes, the receiver wrote $got"
+	[ $((read - got)) -le 8000 ] ||
+		fail "trickle=$2: read $read bytes but only $got reached the receiver: input taken after it died"
+	head -c "$got" "$TMP/in" | cmp -s - "$TMP/partial" ||
+		fail "trickle=$2: what the receiver wrote is not a prefix of the input"
+	echo "ok: trickle=$2: noticed in $elapsed ms: $(cat "$TMP/send.err")"
+}
+
+peer_loss "cli-pl-a-$$" 0
+peer_loss "cli-pl-b-$$" 1
+echo "all peer-loss checks passed"
