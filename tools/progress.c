@@ -87,7 +87,7 @@ void progress_end(struct progress *p, uint64_t bytes, int ok)
 		return;
 	}
 	secs = (double)(now_ns() - p->start_ns) / 1e9;
-	fprintf(stderr, "%s%s: %s (%llu bytes) %s in %.1f s, %s/s on average%s\n",
+	fprintf(stderr, "%s%s: %s (%llu bytes) %s in %.1f s, %s/s on average.%s\n",
 		p->shown ? "\r" : "", zc_cmd,
 		fmt_bytes((double)bytes, b, sizeof(b)), (unsigned long long)bytes,
 		p->what, secs,
