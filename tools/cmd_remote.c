@@ -3,7 +3,7 @@
  * tools/cmd_remote.c - "zc remote": the emulated remote core. It attaches
  * to a region as the remote side and serves channels (remote.h) from one
  * polling loop until the host leaves, every channel reached its --count,
- * or a signal asks it to stop.
+ * or a signal asks it to stop (exit status 128 + the signal).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -22,12 +22,13 @@
 
 #define MAX_SERVICES 8
 
+/* The signal that asked us to stop: we exit 128 + it, never 0, so whoever
+ * had to stop us can tell that from a remote that saw its host leave. */
 static volatile sig_atomic_t stop_requested;
 
 static void on_stop(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	stop_requested = sig;
 }
 
 static void usage(FILE *f)
@@ -35,6 +36,9 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: zc remote URI [options]\n"
 "Attach to the region URI as the remote side and serve its channels.\n"
+"Exits 0 when the host leaves (noticed within about a second, even if it was\n"
+"killed) or every --count was reached, 1 on a failure or a bad message, and\n"
+"128+N when signal N stopped it (130 for Ctrl-C).\n"
 "\n"
 "  --mode LIST       services, comma-separated: echo, sink, source (echo);\n"
 "                    each serves the channel named after it\n"
@@ -344,5 +348,7 @@ int cmd_remote(int argc, char **argv)
 	if (bad)
 		zc_errorf("%d channel(s) received messages that failed the %s check",
 			  bad, payload_kind_name(o.kind));
-	return rc < 0 || bad ? 1 : 0;
+	if (rc < 0 || bad)
+		return 1;
+	return stop_requested ? 128 + stop_requested : 0;
 }

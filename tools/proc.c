@@ -59,15 +59,18 @@ static int wait_for(pid_t pid, int timeout_ms, int *status)
 	}
 }
 
-int reap_child(pid_t pid, int timeout_ms)
+int reap_child_killed(pid_t pid, int timeout_ms, int *killed)
 {
 	int status = 0, rc;
 
+	*killed = 0;
 	rc = wait_for(pid, timeout_ms, &status);
 	if (rc == -ETIMEDOUT) {
+		*killed = SIGTERM;
 		kill(pid, SIGTERM);
 		rc = wait_for(pid, 1000, &status);
 		if (rc == -ETIMEDOUT) {
+			*killed = SIGKILL;
 			kill(pid, SIGKILL);
 			rc = wait_for(pid, 5000, &status);
 		}
@@ -79,6 +82,13 @@ int reap_child(pid_t pid, int timeout_ms)
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return -ECHILD;
+}
+
+int reap_child(pid_t pid, int timeout_ms)
+{
+	int killed;
+
+	return reap_child_killed(pid, timeout_ms, &killed);
 }
 
 int pinned_apart;

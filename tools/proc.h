@@ -30,6 +30,13 @@ pid_t spawn_exe(const char *path, char *const argv[]);
 int reap_child(pid_t pid, int timeout_ms);
 
 /*
+ * The same, and *@killed says whether it exited by itself (0) or we had to
+ * signal it (SIGTERM or SIGKILL: whatever ended it); the status alone cannot
+ * tell, since a child may exit 0 when asked to stop.
+ */
+int reap_child_killed(pid_t pid, int timeout_ms, int *killed);
+
+/*
  * Start a thread running @fn(@arg), on CPU @cpu when @cpu >= 0 (the
  * baselines' other side, where "zc bench --pin" puts the remote core).
  * 0 or a negative errno.

@@ -9,15 +9,24 @@
  *   echo    messages of many sizes come back byte for byte, fragmented
  *           ones whole;
  *   hostile a host that skips message ids gets a clear error from the
- *           remote, which exits 1 instead of echoing garbage or crashing.
+ *           remote, which exits 1 instead of echoing garbage or crashing;
+ *   killed  a host SIGKILLed mid-service (no goodbye): the remote notices
+ *           and exits 0;
+ *   stopped a remote stopped by SIGTERM exits 128 + SIGTERM, never 0, so
+ *           a stop is never mistaken for a host that left.
+ * Every time, the remote must exit by itself once its host has left (or
+ * broke the protocol): one we have to signal fails the check, whatever its
+ * exit status, since a remote that never notices would otherwise pass.
  *
  *   remote_check ZC URI-PREFIX
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <zc/zc.h>
 
@@ -25,6 +34,9 @@
 #include "../proc.h"
 
 #define TIMEOUT_MS 10000
+/* How long a remote may take to notice its host left: docs/cli.md says
+ * about a second; ten leave room for a loaded machine. */
+#define NOTICE_MS 10000
 
 static const char *zc_path;
 
@@ -63,11 +75,24 @@ static pid_t start(const char *uri, const char *chan, char **args,
 	return pid;
 }
 
+/* The remote's exit status, once it exited by itself; else the check fails. */
+static int reap_remote(pid_t pid, const char *why)
+{
+	int killed, rc = reap_child_killed(pid, NOTICE_MS, &killed);
+
+	CHECK(!killed, "zc remote did not exit by itself within %d s after %s: "
+	      "it had to be sent %s (then its status was %d)",
+	      NOTICE_MS / 1000, why, killed == SIGKILL ? "SIGKILL" : "SIGTERM",
+	      rc);
+	CHECK(rc >= 0, "waiting for zc remote: %s", strerror(-rc));
+	return rc;
+}
+
 static int stop(pid_t pid, zc_region *r, zc_channel *ch)
 {
 	zc_channel_close(ch);
 	zc_close(r);
-	return reap_child(pid, TIMEOUT_MS);
+	return reap_remote(pid, "its host closed the region");
 }
 
 static void check_source(const char *uri)
@@ -257,11 +282,98 @@ static void check_hostile(const char *uri)
 	zc_release(ch, &b);
 	ch->tx_id += 3;		/* frames 1..3 "lost" */
 	send_msg(ch, 1, 64, 0);
-	rc = reap_child(pid, TIMEOUT_MS);
+	rc = reap_remote(pid, "a message-id gap");
 	CHECK(rc == 1, "remote exited %d after a message-id gap, want 1", rc);
 	zc_channel_close(ch);
 	zc_close(r);
 	printf("ok: hostile host: the remote reported the id gap and exited 1\n");
+}
+
+/*
+ * The host process is SIGKILLed while the remote serves it: no goodbye,
+ * only the kernel closing its descriptors. The remote must notice by
+ * itself and exit 0 ("the host left"), as a core whose host crashed would.
+ */
+static void check_host_killed(const char *uri)
+{
+	char *argv[] = { "zc", "remote", (char *)uri, "--mode", "echo",
+			 "--quiet", NULL };
+	int ready[2], rc, st;
+	pid_t host, pid;
+	char c = 0;
+
+	CHECK(pipe(ready) == 0, "pipe: %s", strerror(errno));
+	fflush(stdout);
+	fflush(stderr);
+	host = fork();
+	CHECK(host >= 0, "fork: %s", strerror(errno));
+	if (host == 0) {
+		zc_region *r;
+		zc_channel *ch;
+		struct zc_params p;
+		struct zc_buf b;
+
+		close(ready[0]);
+		zc_params_default(&p);
+		p.slot_size = 4096;
+		p.slots = 32;
+		p.channels = 2;
+		rc = zc_create(uri, &p, &r);
+		CHECK(rc == 0, "host: create %s: %s", uri, zc_strerror(rc));
+		CHECK(write(ready[1], "c", 1) == 1, "host: pipe");
+		rc = zc_wait_peer(r, TIMEOUT_MS);
+		CHECK(rc == 0, "host: remote did not attach: %s", zc_strerror(rc));
+		rc = zc_channel_create(r, "echo", 1, &ch);
+		CHECK(rc == 0, "host: announce echo: %s", zc_strerror(rc));
+		send_msg(ch, 0, 256, 0);
+		rc = zc_recv(ch, &b, TIMEOUT_MS);
+		CHECK(rc == 0 && b.len == 256, "host: no echo: %s", zc_strerror(rc));
+		zc_release(ch, &b);
+		send_msg(ch, 1, 256, 0);	/* one the remote is still busy with */
+		CHECK(write(ready[1], "e", 1) == 1, "host: pipe");
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	CHECK(read(ready[0], &c, 1) == 1 && c == 'c', "the host did not create %s", uri);
+	pid = spawn_exe(zc_path, argv);
+	CHECK(pid > 0, "spawn %s", zc_path);
+	rc = (int)read(ready[0], &c, 1);
+	if (rc != 1 || c != 'e') {
+		kill(pid, SIGKILL);
+		reap_child(pid, 1000);
+		CHECK(0, "the host's echo through zc remote failed (see above)");
+	}
+	close(ready[0]);
+	kill(host, SIGKILL);
+	CHECK(waitpid(host, &st, 0) == host && WIFSIGNALED(st),
+	      "the host did not die of SIGKILL");
+	rc = reap_remote(pid, "its host was SIGKILLed");
+	CHECK(rc == 0, "remote exited %d after its host was killed, want 0", rc);
+	printf("ok: killed host: the remote noticed by itself and exited 0\n");
+}
+
+static void check_stopped(const char *uri)
+{
+	char *args[] = { "--mode", "echo", "--quiet", NULL };
+	zc_region *r;
+	zc_channel *ch;
+	struct zc_buf b;
+	pid_t pid;
+	int rc;
+
+	pid = start(uri, "echo", args, &r, &ch);
+	send_msg(ch, 0, 64, 0);
+	rc = zc_recv(ch, &b, TIMEOUT_MS);
+	CHECK(rc == 0, "echo before the stop: %s", zc_strerror(rc));
+	zc_release(ch, &b);
+	kill(pid, SIGTERM);
+	rc = reap_remote(pid, "SIGTERM");
+	CHECK(rc == 128 + SIGTERM, "remote exited %d after SIGTERM, want %d",
+	      rc, 128 + SIGTERM);
+	zc_channel_close(ch);
+	zc_close(r);
+	printf("ok: stopped: SIGTERM ends the remote with status %d\n", rc);
 }
 
 int main(int argc, char **argv)
@@ -283,5 +395,9 @@ int main(int argc, char **argv)
 	check_announce(uri);
 	snprintf(uri, sizeof(uri), "%s-hostile", argv[2]);
 	check_hostile(uri);
+	snprintf(uri, sizeof(uri), "%s-killed", argv[2]);
+	check_host_killed(uri);
+	snprintf(uri, sizeof(uri), "%s-stopped", argv[2]);
+	check_stopped(uri);
 	return 0;
 }
