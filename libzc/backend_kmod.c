@@ -34,6 +34,8 @@ struct kmod_ctx {
 	int ep_fd;		/* edge-triggered EPOLLPRI on dev_fd */
 	int bell_fd;
 	int kick_fd;
+	int accepted;		/* a remote was accepted: accepted_events is its */
+	uint32_t accepted_events; /* the attach/detach count when it was */
 	struct zc_kmod_info info;
 };
 
@@ -67,20 +69,28 @@ static int ms_left(uint64_t deadline)
 	return now >= deadline ? 0 : (int)((deadline - now + 999999) / 1000000);
 }
 
-static int peer_state(struct kmod_ctx *c)
+static int peer_state_ev(struct kmod_ctx *c, uint32_t *events)
 {
 	struct zc_kmod_peer p;
 
 	memset(&p, 0, sizeof(p));
 	if (ioctl(c->dev_fd, ZC_IOC_PEER_STATE, &p) < 0)
 		return -errno;
+	if (events)
+		*events = p.events;
 	return (int)p.state;
+}
+
+static int peer_state(struct kmod_ctx *c)
+{
+	return peer_state_ev(c, NULL);
 }
 
 /*
  * Open @path, check the driver speaks our ABI, and bind @role with two
- * fresh eventfds. Errors: -ENOENT (no such device: zc.ko not loaded or
- * fewer links), -EPROTO (driver ABI mismatch), -EBUSY (role taken).
+ * fresh eventfds. Errors: -ENODEV (no such device: zc.ko not loaded or
+ * fewer links), -ENOTTY (not a zc device), -EPROTO (driver ABI mismatch),
+ * -EBUSY (role taken).
  */
 static int ctx_open(const char *path, unsigned int role, unsigned int flags,
 		    struct kmod_ctx **out)
@@ -95,11 +105,14 @@ static int ctx_open(const char *path, unsigned int role, unsigned int flags,
 		return -ENOMEM;
 	c->ep_fd = c->bell_fd = c->kick_fd = -1;
 	c->dev_fd = open(path, O_RDWR | O_CLOEXEC);
-	if (c->dev_fd < 0)
-		goto fail_errno;
+	if (c->dev_fd < 0) {
+		/* Not "no such region": there is no device to look in. */
+		rc = errno == ENOENT || errno == ENXIO || errno == ENODEV ?
+		     -ENODEV : -errno;
+		goto fail;
+	}
 	if (ioctl(c->dev_fd, ZC_IOC_GET_INFO, &c->info) < 0) {
-		/* ENOTTY: not a zc device */
-		rc = errno == ENOTTY ? -ENODEV : -errno;
+		rc = -errno;	/* ENOTTY: not a zc device */
 		goto fail;
 	}
 	if (c->info.abi_version != ZC_KMOD_ABI_VERSION) {
@@ -189,14 +202,20 @@ static int kmod_accept(zc_region *r, int timeout_ms)
 	uint64_t deadline = deadline_of(timeout_ms);
 	struct epoll_event ev;
 	uint64_t one = 1;
+	uint32_t events = 0;
 	int st, ms;
 
 	r->peer_fd = -1;
 	for (;;) {
-		st = peer_state(c);
+		st = peer_state_ev(c, &events);
 		if (st < 0)
 			return st;
-		if (st == ZC_PEER_UP)
+		/*
+		 * A remote bound is a new one only if it attached since the one
+		 * we accepted last: one that wrote CLOSED but keeps its role
+		 * (and its mapping) is still the old peer.
+		 */
+		if (st == ZC_PEER_UP && (!c->accepted || events != c->accepted_events))
 			break;
 		ms = ms_left(deadline);
 		if (ms == 0)
@@ -205,6 +224,15 @@ static int kmod_accept(zc_region *r, int timeout_ms)
 		if (epoll_wait(c->ep_fd, &ev, 1, ms) < 0 && errno != EINTR)
 			return -errno;
 	}
+	/*
+	 * The old remote could write the pool until it let go of its role:
+	 * write the region again from private state now that it has, before
+	 * the newcomer (which maps only once accepted) is told.
+	 */
+	if (c->accepted)
+		zc__region_format(r);
+	c->accepted = 1;
+	c->accepted_events = events;
 	/* Tell the newcomer it is accepted (the region is reset for it). */
 	if (write(c->kick_fd, &one, sizeof(one)) != sizeof(one))
 		return -errno;
@@ -212,8 +240,14 @@ static int kmod_accept(zc_region *r, int timeout_ms)
 	return 0;
 }
 
-/* Remote: bind, make sure a host is there, wait for its superblock. */
-static int kmod_attach(zc_region *r, const char *target, int timeout_ms)
+#define HOST_RETRY_MS 20	/* a remote waiting for its host looks this often */
+
+/*
+ * Remote: bind, make sure a host is there (with @wait_host, waiting for one
+ * to bind until the deadline), wait for its superblock.
+ */
+static int kmod_attach(zc_region *r, const char *target, int timeout_ms,
+		       int wait_host)
 {
 	uint64_t deadline = deadline_of(timeout_ms);
 	struct kmod_ctx *c;
@@ -222,13 +256,26 @@ static int kmod_attach(zc_region *r, const char *target, int timeout_ms)
 	uint64_t one;
 	int rc, st;
 
-	rc = ctx_open(target, ZC_ROLE_REMOTE, 0, &c);
-	if (rc)
-		return rc;
-	st = peer_state(c);
-	if (st != ZC_PEER_UP) {
+	for (;;) {
+		int ms;
+
+		rc = ctx_open(target, ZC_ROLE_REMOTE, 0, &c);
+		if (rc)
+			return rc;
+		st = peer_state(c);
+		if (st == ZC_PEER_UP)
+			break;
+		/* No host: no region. Let go of the role while we wait. */
 		ctx_free(c);
-		return st < 0 ? st : -ENOENT;	/* no host: no region */
+		if (st < 0)
+			return st;
+		if (!wait_host || timeout_ms == 0)
+			return -ENOENT;
+		ms = ms_left(deadline);
+		if (ms == 0)
+			return -ENOENT;	/* it never appeared */
+		usleep(1000U * (unsigned int)(ms < 0 || ms > HOST_RETRY_MS ?
+					      HOST_RETRY_MS : ms));
 	}
 	/* Wait for the host's accept, which rings our (new) doorbell. */
 	for (;;) {

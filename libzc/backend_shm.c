@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
  * The shm backend, the embedded default: the region lives in a sealed
- * memfd (or on huge pages), the doorbells are two eventfds, and a second,
- * unrelated process finds them by name: the host listens on the abstract
- * UNIX socket "@zc.NAME" and passes the three descriptors with SCM_RIGHTS.
- * The connection stays open for the life of the attachment, so either side
- * sees the other die as a hang-up on it, within one poll.
+ * memfd (on huge pages too: MFD_HUGETLB memfds take seals), the doorbells
+ * are two eventfds, and a second, unrelated process finds them by name:
+ * the host listens on the abstract UNIX socket "@zc.NAME" and passes the
+ * three descriptors with SCM_RIGHTS. The connection stays open for the
+ * life of the attachment, so either side sees the other die as a hang-up
+ * on it, within one poll.
+ *
+ * Each peer session gets its own memory and doorbells: a peer keeps its
+ * mapping and descriptors as long as it likes, so when it leaves (or is
+ * evicted) the host renews all three before the next peer comes, and the
+ * old peer can reach nothing the next one uses.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +24,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include "internal.h"
@@ -25,12 +32,17 @@
 #define HELLO_MAGIC	0x4f4c4548U	/* "HELO" */
 #define NAME_MAX_LEN	100
 #define HUGE_PAGE	(2U << 20)
+#ifndef MFD_HUGE_SHIFT
+#define MFD_HUGE_SHIFT	26
+#endif
+#define HUGETLBFS_FS_MAGIC 0x958458f6	/* linux/magic.h HUGETLBFS_MAGIC */
+#define CONNECT_RETRY_MS 20		/* a remote waiting for its host looks this often */
 
 struct shm_hello {
 	uint32_t magic;
 	int32_t status;		/* 0, or -EBUSY: the region already has a peer */
 	uint64_t size;
-	uint32_t flags;		/* HELLO_UNSEALED: a hugetlbfs file, no seals */
+	uint32_t flags;		/* HELLO_UNSEALED: retired, refused (see protocol.md) */
 	uint32_t pad;
 };
 #define HELLO_UNSEALED	1U
@@ -41,7 +53,10 @@ struct shm_ctx {
 	int bell_host;		/* the host's doorbell: the remote kicks it */
 	int bell_remote;	/* the remote's doorbell */
 	int conn_fd;
-	int unsealed;
+	enum zc_huge huge;	/* the policy the host was created with */
+	uint64_t huge_page;	/* its huge page size */
+	uint64_t size;		/* the region's size, before page alignment */
+	char name[NAME_MAX_LEN + 1];
 };
 
 static int sock_addr(const char *name, struct sockaddr_un *sa, socklen_t *len)
@@ -84,31 +99,82 @@ static struct shm_ctx *ctx_new(void)
 	return c;
 }
 
-/* A memfd on huge pages, or a file on a hugetlbfs mount. */
-static int huge_memory(const char *name, const struct zc_params *p,
-		       uint64_t size, int *unsealed)
+/*
+ * The huge page size of the hugetlbfs mount at @dir. A file there could
+ * not be sealed (the peer could truncate it and kill us with SIGBUS), so
+ * the mount only says which page size to ask MFD_HUGETLB for.
+ */
+static int hugetlbfs_page(const char *dir, uint64_t *page)
 {
-	char path[PATH_MAX];
-	int fd;
+	struct statfs sf;
 
-	if (!p->hugetlbfs) {
-		fd = memfd_create(name, MFD_CLOEXEC | MFD_HUGETLB |
-					MFD_ALLOW_SEALING);
-		*unsealed = 0;
-	} else {
-		snprintf(path, sizeof(path), "%s/zc.%s.XXXXXX", p->hugetlbfs, name);
-		fd = mkostemp(path, O_CLOEXEC);
-		if (fd >= 0)
-			unlink(path);	/* lives as long as the mappings */
-		*unsealed = 1;
-	}
+	if (statfs(dir, &sf) < 0)
+		return -errno;
+	if ((unsigned long)sf.f_type != HUGETLBFS_FS_MAGIC || sf.f_bsize <= 0 ||
+	    !zc_is_pow2((uint64_t)sf.f_bsize))
+		return -EINVAL;
+	*page = (uint64_t)sf.f_bsize;
+	return 0;
+}
+
+/*
+ * A memfd of @size bytes (huge pages: rounded up to one), sealed against
+ * shrinking and growing, mapped at *@base. 0 or a negative errno.
+ */
+static int sealed_memory(const char *name, unsigned int flags, uint64_t size,
+			 int *fd_out, void **base)
+{
+	int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING | flags);
+	int rc;
+
 	if (fd < 0)
 		return -errno;
-	if (ftruncate(fd, (off_t)zc_align_up(size, HUGE_PAGE)) < 0) {
-		close(fd);
-		return -ENOMEM;
+	/* Sealed: neither side can shrink the region under the other's feet (SIGBUS). */
+	if (ftruncate(fd, (off_t)size) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+		goto fail;
+	*base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (*base == MAP_FAILED)
+		goto fail;
+	*fd_out = fd;
+	return 0;
+fail:
+	rc = -errno;
+	close(fd);
+	return rc;
+}
+
+/*
+ * The region's memory per the host's policy: huge pages when asked (and,
+ * with ZC_HUGE_TRY, normal pages when there are none). Sets c->mem_fd,
+ * *@base, *@mapped and r->backend_name.
+ */
+static int make_memory(zc_region *r, struct shm_ctx *c, void **base,
+		       uint64_t *mapped)
+{
+	int rc;
+
+	r->backend_name = "shm";
+	if (c->huge != ZC_HUGE_NO) {
+		unsigned int fl = MFD_HUGETLB;
+		uint64_t size = zc_align_up(c->size, c->huge_page);
+
+		/* Another page size than the default: say which (its log2). */
+		if (c->huge_page != HUGE_PAGE)
+			fl |= (12U + zc_log2_u32((uint32_t)(c->huge_page >> 12)))
+			      << MFD_HUGE_SHIFT;
+		rc = sealed_memory(c->name, fl, size, &c->mem_fd, base);
+		if (rc == 0) {
+			r->backend_name = "shm-hugetlb";
+			*mapped = size;
+			return 0;
+		}
+		if (c->huge == ZC_HUGE_REQUIRE)
+			return -ENOMEM;
+		fprintf(stderr, "zc: no huge pages available (reserve some in /proc/sys/vm/nr_hugepages or with hugeadm); using normal pages\n");
 	}
-	return fd;
+	*mapped = c->size;
+	return sealed_memory(c->name, 0, c->size, &c->mem_fd, base);
 }
 
 static int shm_create(zc_region *r, const char *target,
@@ -126,6 +192,18 @@ static int shm_create(zc_region *r, const char *target,
 	c = ctx_new();
 	if (!c)
 		return -ENOMEM;
+	snprintf(c->name, sizeof(c->name), "%s", target);
+	c->huge = p->hugepages;
+	c->huge_page = HUGE_PAGE;
+	c->size = size;
+	if (c->huge != ZC_HUGE_NO && p->hugetlbfs) {
+		rc = hugetlbfs_page(p->hugetlbfs, &c->huge_page);
+		if (rc) {
+			fprintf(stderr, "zc: %s is not a hugetlbfs mount\n",
+				p->hugetlbfs);
+			goto fail;
+		}
+	}
 	c->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC |
 				       SOCK_NONBLOCK, 0);
 	if (c->listen_fd < 0)
@@ -137,47 +215,10 @@ static int shm_create(zc_region *r, const char *target,
 	if (listen(c->listen_fd, 4) < 0)
 		goto fail_errno;
 
-	r->backend_name = "shm";
-	if (p->hugepages != ZC_HUGE_NO) {
-		c->mem_fd = huge_memory(target, p, size, &c->unsealed);
-		if (c->mem_fd >= 0) {
-			size = zc_align_up(size, HUGE_PAGE);
-			base = mmap(NULL, size, PROT_READ | PROT_WRITE,
-				    MAP_SHARED, c->mem_fd, 0);
-			if (base == MAP_FAILED) {
-				close(c->mem_fd);
-				c->mem_fd = -1;
-			} else {
-				r->backend_name = "shm-hugetlb";
-				if (!c->unsealed &&
-				    fcntl(c->mem_fd, F_ADD_SEALS, F_SEAL_SHRINK |
-					  F_SEAL_GROW | F_SEAL_SEAL) < 0)
-					c->unsealed = 1;
-			}
-		}
-		if (base == MAP_FAILED) {
-			if (p->hugepages == ZC_HUGE_REQUIRE) {
-				rc = -ENOMEM;
-				goto fail;
-			}
-			fprintf(stderr, "zc: no huge pages available (reserve some in /proc/sys/vm/nr_hugepages or with hugeadm); using normal pages\n");
-			c->unsealed = 0;
-		}
-	}
-	if (base == MAP_FAILED) {
-		c->mem_fd = memfd_create(target, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-		if (c->mem_fd < 0)
-			goto fail_errno;
-		if (ftruncate(c->mem_fd, (off_t)size) < 0)
-			goto fail_errno;
-		/* Sealed: neither side can shrink the region under the other's feet (SIGBUS). */
-		if (fcntl(c->mem_fd, F_ADD_SEALS,
-			  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
-			goto fail_errno;
-		base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
-			    c->mem_fd, 0);
-		if (base == MAP_FAILED)
-			goto fail_errno;
+	rc = make_memory(r, c, &base, &size);
+	if (rc) {
+		base = MAP_FAILED;
+		goto fail;
 	}
 	c->bell_host = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	c->bell_remote = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -205,8 +246,7 @@ static int send_hello(int fd, const struct shm_ctx *c, int32_t status,
 		      uint64_t size)
 {
 	struct shm_hello h = { .magic = HELLO_MAGIC, .status = status,
-			       .size = size,
-			       .flags = c->unsealed ? HELLO_UNSEALED : 0 };
+			       .size = size };
 	char cbuf[CMSG_SPACE(3 * sizeof(int))];
 	struct iovec iov = { .iov_base = &h, .iov_len = sizeof(h) };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
@@ -274,6 +314,62 @@ static int shm_accept(zc_region *r, int timeout_ms)
 	}
 	c->conn_fd = fd;
 	r->peer_fd = fd;
+	return 0;
+}
+
+/* Host: cut the peer off; it sees the connection hang up. */
+static void shm_evict(zc_region *r)
+{
+	struct shm_ctx *c = r->bctx;
+
+	if (c->conn_fd >= 0) {
+		shutdown(c->conn_fd, SHUT_RDWR);
+		close(c->conn_fd);
+		c->conn_fd = -1;
+	}
+	r->peer_fd = -1;
+}
+
+/*
+ * Host: new memory and doorbells for the next peer. The old ones stay with
+ * whoever still holds them (an old peer's mapping keeps its memory alive),
+ * which is nobody we serve.
+ */
+static int shm_renew(zc_region *r)
+{
+	struct shm_ctx *c = r->bctx;
+	struct shm_ctx old = *c;
+	uint64_t mapped;
+	void *base;
+	int rc;
+
+	c->bell_host = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	c->bell_remote = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	rc = c->bell_host < 0 || c->bell_remote < 0 ? -errno : 0;
+	if (!rc)
+		rc = make_memory(r, c, &base, &mapped);
+	if (rc) {
+		if (c->bell_host >= 0)
+			close(c->bell_host);
+		if (c->bell_remote >= 0)
+			close(c->bell_remote);
+		*c = old;
+		return rc;
+	}
+	munmap(r->base, r->map_size);
+	close(old.mem_fd);
+	close(old.bell_host);
+	close(old.bell_remote);
+	r->base = base;
+	r->sb = (struct zc_superblock *)base;
+	r->map_size = mapped;
+	r->bell_fd = c->bell_host;
+	r->kick_fd = c->bell_remote;
+	r->fresh = 1;
+	if (strstr(r->backend_name, "huge"))
+		r->g.features |= ZC_FEAT_HUGEPAGES;
+	else
+		r->g.features &= ~ZC_FEAT_HUGEPAGES;
 	return 0;
 }
 
@@ -369,8 +465,48 @@ static int recv_hello(int fd, struct shm_hello *h, int fds[3], int timeout_ms)
 	return 0;
 }
 
-static int shm_attach(zc_region *r, const char *target, int timeout_ms)
+/* Milliseconds left until @deadline (-1: none; 0: past). */
+static int ms_left(uint64_t deadline)
 {
+	uint64_t now;
+
+	if (deadline == UINT64_MAX)
+		return -1;
+	now = zc__now_ns();
+	return now >= deadline ? 0 : (int)((deadline - now + 999999) / 1000000);
+}
+
+/*
+ * Connect to the host's socket; with @wait_host, a host not listening yet
+ * is looked for again every CONNECT_RETRY_MS until @deadline.
+ */
+static int connect_host(const struct sockaddr_un *sa, socklen_t sl,
+			int wait_host, uint64_t deadline)
+{
+	for (;;) {
+		int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), ms;
+
+		if (fd < 0)
+			return -errno;
+		if (connect(fd, (const struct sockaddr *)sa, sl) == 0)
+			return fd;
+		close(fd);
+		if (errno != ECONNREFUSED && errno != ENOENT && errno != EAGAIN)
+			return -errno;
+		if (!wait_host)
+			return -ENOENT;
+		ms = ms_left(deadline);
+		if (ms == 0)
+			return -ENOENT;	/* it never appeared */
+		poll(NULL, 0, ms < 0 || ms > CONNECT_RETRY_MS ? CONNECT_RETRY_MS : ms);
+	}
+}
+
+static int shm_attach(zc_region *r, const char *target, int timeout_ms,
+		      int wait_host)
+{
+	uint64_t deadline = timeout_ms < 0 ? UINT64_MAX :
+			    zc__now_ns() + (uint64_t)timeout_ms * 1000000ULL;
 	struct sockaddr_un sa;
 	struct shm_hello h;
 	struct shm_ctx *c;
@@ -385,14 +521,11 @@ static int shm_attach(zc_region *r, const char *target, int timeout_ms)
 	c = ctx_new();
 	if (!c)
 		return -ENOMEM;
-	c->conn_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (c->conn_fd < 0)
-		goto fail_errno;
-	if (connect(c->conn_fd, (struct sockaddr *)&sa, sl) < 0) {
-		rc = (errno == ECONNREFUSED || errno == ENOENT) ? -ENOENT : -errno;
+	rc = connect_host(&sa, sl, wait_host && timeout_ms != 0, deadline);
+	if (rc < 0)
 		goto fail;
-	}
-	rc = recv_hello(c->conn_fd, &h, fds, timeout_ms);
+	c->conn_fd = rc;
+	rc = recv_hello(c->conn_fd, &h, fds, ms_left(deadline));
 	if (rc)
 		goto fail;
 	c->mem_fd = fds[0];
@@ -404,9 +537,11 @@ static int shm_attach(zc_region *r, const char *target, int timeout_ms)
 	if (fstat(c->mem_fd, &st) < 0 || !S_ISREG(st.st_mode))
 		goto fail;
 	seals = fcntl(c->mem_fd, F_GET_SEALS);
-	/* Unsealed, the host could truncate the region and crash us with SIGBUS. */
-	if (!(h.flags & HELLO_UNSEALED) &&
-	    (seals < 0 || !(seals & F_SEAL_SHRINK)))
+	/*
+	 * Unsealed, the host could truncate the region and crash us with
+	 * SIGBUS: refused, whatever the hello says (HELLO_UNSEALED is retired).
+	 */
+	if (seals < 0 || !(seals & F_SEAL_SHRINK))
 		goto fail;
 	rc = -EMSGSIZE;
 	if (st.st_size < (off_t)ZC_SB_SIZE || (uint64_t)st.st_size < h.size)
@@ -415,7 +550,7 @@ static int shm_attach(zc_region *r, const char *target, int timeout_ms)
 		    MAP_SHARED, c->mem_fd, 0);
 	if (base == MAP_FAILED)
 		goto fail_errno;
-	r->backend_name = (h.flags & HELLO_UNSEALED) ? "shm-hugetlb" : "shm";
+	r->backend_name = "shm";
 	r->bctx = c;
 	r->base = base;
 	r->map_size = (uint64_t)st.st_size;
@@ -450,5 +585,7 @@ const struct zc_backend_ops zc_backend_shm = {
 	.attach = shm_attach,
 	.accept = shm_accept,
 	.peer_check = shm_peer_check,
+	.evict = shm_evict,
+	.renew = shm_renew,
 	.close = shm_close,
 };

@@ -39,17 +39,19 @@ static int check_name(const char *name)
 }
 
 static zc_channel *handle_new(zc_region *r, uint32_t c, const char *name,
-			      int announcer, uint32_t addr)
+			      int announcer, uint32_t addr, uint32_t mode)
 {
-	zc_channel *ch = calloc(1, sizeof(*ch));
+	struct zc__chan *lc = calloc(1, sizeof(*lc));
+	zc_channel *ch = &lc->ch;
 	uint8_t *maps = calloc(2, r->g.slots);
 
-	if (!ch || !maps) {
-		free(ch);
+	if (!lc || !maps) {
+		free(lc);
 		free(maps);
 		return NULL;
 	}
-	zc_chan_bind(ch, r->base, &r->g, c, r->role, maps, maps + r->g.slots);
+	zc_chan_bind_mode(ch, r->base, &r->g, c, r->role, maps,
+			  maps + r->g.slots, mode);
 	ch->region = r;
 	ch->announcer = announcer;
 	ch->src = addr;
@@ -76,7 +78,8 @@ int zc_channel_create_mode(zc_region *r, const char *name, uint32_t addr,
 		return rc;
 	if (mode > ZC_CHAN_MODE_SEQ)
 		return -EINVAL;
-	if (mode == ZC_CHAN_MODE_SEQ && r->g.slots > ZC_SEQ_SLOTS_MAX)
+	/* SEQ slots are used in turn by mask: a power of two, at most 32768. */
+	if (mode == ZC_CHAN_MODE_SEQ && !zc_seq_slots_ok(r->g.slots))
 		return -EINVAL;
 	own_half(r, r->role, &lo, &hi);
 	pthread_mutex_lock(&r->lock);
@@ -97,7 +100,7 @@ int zc_channel_create_mode(zc_region *r, const char *name, uint32_t addr,
 	}
 	c = free_c;
 	e = zc__entry(r, c);
-	ch = handle_new(r, c, name, r->role, addr);
+	ch = handle_new(r, c, name, r->role, addr, mode);
 	if (!ch) {
 		rc = -ENOMEM;
 		goto out;
@@ -106,12 +109,14 @@ int zc_channel_create_mode(zc_region *r, const char *name, uint32_t addr,
 	memset(e->name, 0, sizeof(e->name));
 	memcpy(e->name, name, strlen(name));
 	e->addr[r->role] = addr;
-	e->epoch++;
+	/* Our epoch and mode are ours: kept privately, only published. */
+	ch->epoch = r->epochs[c] = r->epochs[c] + 1;
+	zc_store_relaxed(&e->epoch, ch->epoch);
 	zc_store_relaxed(&e->mode, mode);
-	zc_chan_reset(r->base, &r->g, c);
+	zc_chan_reset_mode(r->base, &r->g, c, mode);
 	/* Re-read our indices: the reset just set them. */
-	zc_chan_bind(ch, r->base, &r->g, c, r->role, ch->tx_owned, ch->rx_held);
-	ch->epoch = e->epoch;
+	zc_chan_bind_mode(ch, r->base, &r->g, c, r->role, ch->tx_owned,
+			  ch->rx_held, mode);
 	/* Release: name, address and reset rings before the announcement. */
 	zc_store_release(&e->state[r->role], ZC_CHAN_OPEN);
 	r->chans[c] = ch;
@@ -185,7 +190,9 @@ int zc_channel_open(zc_region *r, const char *name, uint32_t addr,
 		rc = -EEXIST;
 		goto out;
 	}
-	ch = handle_new(r, a.c, name, r->role ^ 1, addr);
+	/* The announcer's mode, read once: the handle keeps it from now on. */
+	ch = handle_new(r, a.c, name, r->role ^ 1, addr,
+			zc_chan_mode(r->base, &r->g, a.c));
 	if (!ch) {
 		rc = -ENOMEM;
 		goto out;
@@ -225,16 +232,26 @@ void zc_channel_close(zc_channel *ch)
 			zc_release_burst(ch, &b, 1);
 		}
 	pthread_mutex_lock(&r->lock);
-	e = zc__entry(r, ch->index);
-	if (ch->announcer != r->role)
-		r->closed_epoch[ch->index] = ch->epoch;
-	zc_store_release(&e->state[r->role], ZC_CHAN_CLOSED);
-	if (r->chans[ch->index] == ch)
+	if (r->chans[ch->index] == ch) {
+		e = zc__entry(r, ch->index);
+		if (ch->announcer != r->role)
+			r->closed_epoch[ch->index] = ch->epoch;
+		zc_store_release(&e->state[r->role], ZC_CHAN_CLOSED);
 		r->chans[ch->index] = NULL;
+	} else {
+		/* A lost peer's channel: its entry now belongs to the next one. */
+		struct zc__chan **p = &r->stale;
+
+		while (*p && *p != zc__lib(ch))
+			p = &(*p)->next_stale;
+		if (*p)
+			*p = (*p)->next_stale;
+	}
 	pthread_mutex_unlock(&r->lock);
 	/* Wake a peer sleeping on this channel so it sees the close. */
-	if (zc_xchg(ch->peer_wakeup, 0))
+	if (zc_xchg(&zc__peer(r)->need_wakeup, 0))
 		zc__kick_always(r);
+	zc__read_forget(ch, 0);
 	free(ch->tx_owned);
 	free(ch);
 }
@@ -259,28 +276,57 @@ void zc_channel_stats(const zc_channel *ch, struct zc_channel_stats *st)
 	*st = ch->stats;
 }
 
-/* Host, new peer: our channels start over; nothing of the old peer's remains. */
-void zc__channels_reset_for_peer(zc_region *r)
+/*
+ * Host, old peer gone: count what we sent that it never took (the index is
+ * the old peer's word: clamp it to the ring). Before the memory goes.
+ */
+void zc__channels_count_discarded(zc_region *r)
 {
 	uint32_t lo, hi, c;
 
 	own_half(r, r->role, &lo, &hi);
 	for (c = lo; c < hi; c++) {
 		zc_channel *ch = r->chans[c];
+		uint32_t left;
 
+		if (!ch || ch->broken)
+			continue;
+		left = ch->tx.head - zc_load_relaxed(ch->tx.cons);
+		r->frames_discarded += left <= ch->slots ? left : ch->slots;
+	}
+}
+
+/*
+ * Host, new peer: write our half of the channel table from what we keep
+ * privately (name, address, epoch, mode, state) and reset our channels'
+ * rings in the region now mapped at r->base; the entries we do not hold
+ * are freed. Nothing the old peer wrote there is read back.
+ */
+void zc__channels_reset_for_peer(zc_region *r)
+{
+	uint32_t lo, hi, c;
+
+	own_half(r, r->role, &lo, &hi);
+	for (c = lo; c < hi; c++) {
+		struct zc_chan_entry *e = zc__entry(r, c);
+		zc_channel *ch = r->chans[c];
+		uint32_t mode;
+
+		memset(e, 0, sizeof(*e));
 		if (!ch)
 			continue;
-		/* What we sent and the old peer never consumed is discarded: count
-		 * it (the index is the dead peer's word: clamp it to the ring). */
-		{
-			uint32_t left = ch->tx.head - zc_load_relaxed(ch->tx.cons);
-
-			r->frames_discarded += left <= ch->tx.size ? left : ch->tx.size;
-		}
-		zc_chan_reset(r->base, &r->g, c);
-		zc_chan_bind(ch, r->base, &r->g, c, r->role, ch->tx_owned,
-			     ch->rx_held);
+		mode = ch->seq ? ZC_CHAN_MODE_SEQ : ZC_CHAN_MODE_RING;
+		memcpy(e->name, ch->name, strnlen(ch->name, ZC_NAME_MAX - 1));
+		e->addr[r->role] = ch->src;
+		e->epoch = ch->epoch;
+		e->mode = mode;
+		zc__read_forget(ch, 1);
+		zc_chan_reset_mode(r->base, &r->g, c, mode);
+		zc_chan_bind_mode(ch, r->base, &r->g, c, r->role, ch->tx_owned,
+				  ch->rx_held, mode);
 		ch->dst = 0;
+		/* Release: the entry and rings before the announcement. */
+		zc_store_release(&e->state[r->role], ZC_CHAN_OPEN);
 	}
 }
 
@@ -346,16 +392,29 @@ int zc_wait_tx(zc_channel *ch, int timeout_ms)
 	return zc__wait(ch->region, tx_ready, ch, timeout_ms);
 }
 
+/* What is left of @timeout_ms since @start (ns): a repeated wait keeps the bound. */
+static int ms_since(uint64_t start, int timeout_ms)
+{
+	uint64_t spent = (zc__now_ns() - start) / 1000000ULL;
+
+	if (timeout_ms <= 0)
+		return timeout_ms;
+	return spent >= (uint64_t)timeout_ms ? 0 : timeout_ms - (int)spent;
+}
+
 int zc_reserve(zc_channel *ch, struct zc_buf *b, int timeout_ms)
 {
+	uint64_t start = timeout_ms > 0 ? zc__now_ns() : 0;
+
 	for (;;) {
-		int n = zc_reserve_burst(ch, b, 1);
+		int n = zc_reserve_burst(ch, b, 1), left;
 
 		if (n)
 			return n < 0 ? n : 0;
-		n = zc_wait_tx(ch, timeout_ms);
+		left = ms_since(start, timeout_ms);
+		n = zc_wait_tx(ch, left);
 		if (n)
-			return n;
+			return n == -EAGAIN && timeout_ms ? -ETIMEDOUT : n;
 	}
 }
 
@@ -368,14 +427,17 @@ int zc_send(zc_channel *ch, struct zc_buf *b)
 
 int zc_recv(zc_channel *ch, struct zc_buf *b, int timeout_ms)
 {
+	uint64_t start = timeout_ms > 0 ? zc__now_ns() : 0;
+
 	for (;;) {
-		int n = zc_recv_burst(ch, b, 1);
+		int n = zc_recv_burst(ch, b, 1), left;
 
 		if (n)
 			return n < 0 ? n : 0;
-		n = zc_wait_rx(ch, timeout_ms);
+		left = ms_since(start, timeout_ms);
+		n = zc_wait_rx(ch, left);
 		if (n)
-			return n;
+			return n == -EAGAIN && timeout_ms ? -ETIMEDOUT : n;
 	}
 }
 

@@ -26,7 +26,7 @@ const char *zc_strerror(int err)
 	case EAGAIN:
 		return "nothing to do right now (no message waiting or no free slot); try again";
 	case EINVAL:
-		return "invalid argument";
+		return "invalid argument (a parameter out of range; a SEQ channel needs a power-of-two slot count of at most 32768)";
 	case ENOSPC:
 		return "no free channel table entry";
 	case EEXIST:
@@ -40,7 +40,13 @@ const char *zc_strerror(int err)
 	case ENOTCONN:
 		return "no peer has attached yet (the host must wait for one: zc_wait_peer)";
 	case ENODEV:
-		return "the zc kernel driver is not loaded (no /dev/zcN)";
+		return "no such zc device (/dev/zcN is absent: is zc.ko loaded, with that many links?)";
+	case ENOTTY:
+		return "not a zc device (the file does not answer the zc driver's ioctls)";
+	case ECANCELED:
+		return "the peer abandoned the message it was sending (its write timed out or failed mid-message); the partial message was discarded, the next one follows";
+	case EPROTONOSUPPORT:
+		return "the peer uses a channel mode or geometry this side does not support";
 	default:
 		return strerror(-err);
 	}

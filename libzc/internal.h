@@ -30,9 +30,11 @@ struct zc_backend_ops {
 	 * Remote: map the region published under @target and take the
 	 * doorbells; set r->base/map_size (the mapped length: the validation
 	 * of the superblock against it is common code), r->bell_fd,
-	 * r->kick_fd, r->peer_fd.
+	 * r->kick_fd, r->peer_fd. @wait_host: a host not there yet is waited
+	 * for within @timeout_ms (-ETIMEDOUT), else -ENOENT at once.
 	 */
-	int (*attach)(zc_region *r, const char *target, int timeout_ms);
+	int (*attach)(zc_region *r, const char *target, int timeout_ms,
+		      int wait_host);
 	/*
 	 * Host: wait for a remote to attach; set r->peer_fd. The region has
 	 * already been reset for the newcomer. @timeout_ms as usual.
@@ -40,6 +42,19 @@ struct zc_backend_ops {
 	int (*accept)(zc_region *r, int timeout_ms);
 	/* Is the peer still there? 1 yes, 0 gone. May answer late callers. */
 	int (*peer_check)(zc_region *r);
+	/*
+	 * Host, optional: cut the current peer off (it sees a hang-up). NULL:
+	 * the backend cannot take a live peer's access away.
+	 */
+	void (*evict)(zc_region *r);
+	/*
+	 * Host, optional: replace the region's memory and doorbells with
+	 * fresh ones for the next peer (the old peer's mappings and
+	 * descriptors then reach only memory nobody uses any more); update
+	 * r->base/sb, r->bell_fd, r->kick_fd and set r->fresh = 1. NULL: the
+	 * memory stays, and the host zeroes it before formatting it again.
+	 */
+	int (*renew)(zc_region *r);
 	void (*close)(zc_region *r);
 };
 
@@ -62,6 +77,11 @@ struct zc_region {
 	int peer_fd;			/* readable/hung up when the peer is lost; -1 none */
 	int aux_fd;			/* readable: the backend wants peer_check() called; -1 none */
 	int had_peer;			/* a peer attached at least once */
+	int forgotten;			/* the last peer was forgotten (evicted, region reset) */
+	int fresh;			/* the memory is new and zeroed (renew) */
+	struct io_uring *arm_ring;	/* the app ring zc_uring_arm() armed, or NULL */
+	uint32_t epochs[ZC_CHANNELS_MAX]; /* our announcements' epochs (private) */
+	struct zc__chan *stale;		/* handles of a lost peer's channels, detached */
 	int peer_gone;			/* sticky once noticed, until a new peer */
 	uint32_t generation;		/* of the peer we serve */
 	enum zc_wait_mode wait_mode;
@@ -83,6 +103,24 @@ struct zc_region {
 	int poller;			/* one of them is in poll() */
 	uint64_t frames_discarded;	/* sent to a peer that died before taking them */
 };
+
+/*
+ * A channel handle as libzc allocates it: the public, inline-visible part
+ * first (the same pointer), then what only the copying calls use.
+ */
+struct zc__chan {
+	struct zc_channel ch;
+	uint8_t *rd_stash;	/* zc_read() timed out mid-message: the bytes so far */
+	struct zc__chan *next_stale; /* on zc_region.stale */
+};
+
+static inline struct zc__chan *zc__lib(zc_channel *ch)
+{
+	return (struct zc__chan *)ch;
+}
+
+/* Forget a half-read message (reset, close); counts it when @count. */
+ZC_HIDDEN void zc__read_forget(zc_channel *ch, int count);
 
 static inline struct zc_side_state *zc__self(zc_region *r)
 {
@@ -109,8 +147,18 @@ ZC_HIDDEN int zc__peer_alive_cached(zc_region *r);
  * gone (-EPIPE) or @timeout_ms passes (-ETIMEDOUT); per the wait mode.
  */
 ZC_HIDDEN int zc__wait(zc_region *r, int (*ready)(void *arg), void *arg, int timeout_ms);
-/* Reset every ring of every channel this side announced (host, new peer). */
+/* Re-publish our half of the channel table and reset its rings (host, new peer). */
 ZC_HIDDEN void zc__channels_reset_for_peer(zc_region *r);
+/* Count the frames the old peer never took (host, before the memory goes). */
+ZC_HIDDEN void zc__channels_count_discarded(zc_region *r);
+/*
+ * Host: write the whole region from private state (superblock, both side
+ * states, the channel table, our rings), zeroing it first unless r->fresh.
+ * Takes r->lock.
+ */
+ZC_HIDDEN void zc__region_format(zc_region *r);
+/* Host, io_uring: arm the app's ring again on new doorbells / a new peer. */
+ZC_HIDDEN void zc__uring_rearm(zc_region *r);
 /* 1 if any open channel of @r has a frame or returned slot waiting. */
 ZC_HIDDEN int zc__any_ready(zc_region *r);
 /* Ring the peer's doorbell whether or not it asked (control path). */

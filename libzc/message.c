@@ -5,15 +5,60 @@
  * it. Fragments are ordinary frames with consecutive message ids, so the
  * checks of the zero-copy path (ids in sequence, lengths inside the slot)
  * apply to each; zc_reasm_feed() checks that they form one message.
+ *
+ * Both return within their timeout, also in the middle of a message, and
+ * neither leaves the stream so that the other side misreads it:
+ *  - a zc_write() that gives up after its first fragment went out cannot
+ *    take the fragments back, so it abandons the message: the next frame
+ *    this side sends carries ZC_FRAME_ABORT, and the reader discards what
+ *    it had of the message and says so (-ECANCELED). The caller was told
+ *    the message was not sent (-ETIMEDOUT) and may send it again. Waiting
+ *    for a slot to send the ABORT in would be the very wait that timed
+ *    out, hence "on the next frame".
+ *  - a zc_read() that times out between fragments keeps what it has (a
+ *    copy the library holds) and resumes the same message on the next
+ *    call: the writer did nothing wrong by being slow, so nothing is lost.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+
+static uint64_t deadline_of(int timeout_ms)
+{
+	return timeout_ms < 0 ? UINT64_MAX :
+	       zc__now_ns() + (uint64_t)timeout_ms * 1000000ULL;
+}
+
+/* Milliseconds left until @deadline (-1: none; 0: past). */
+static int ms_left(uint64_t deadline)
+{
+	uint64_t now;
+
+	if (deadline == UINT64_MAX)
+		return -1;
+	now = zc__now_ns();
+	return now >= deadline ? 0 : (int)((deadline - now + 999999) / 1000000);
+}
+
+/* A wait that ran out: -EAGAIN for a call that was not to wait at all. */
+static int expired(int rc, int timeout_ms)
+{
+	return rc == -EAGAIN && timeout_ms != 0 ? -ETIMEDOUT : rc;
+}
+
+/* zc_write() gave up mid-message: the next frame tells the reader. */
+static void abandon(zc_channel *ch)
+{
+	ch->tx_abort = 1;
+	ch->stats.tx_aborted++;
+}
 
 ssize_t zc_write(zc_channel *ch, const void *buf, size_t len, int timeout_ms)
 {
 	const uint8_t *src = buf;
 	uint32_t room = ch->slot_size - ZC_FRAME_HDR_SIZE;
+	uint64_t deadline = deadline_of(timeout_ms);
 	struct zc_buf bufs[ZC_BURST_MAX];
 	uint16_t flags[ZC_BURST_MAX];
 	size_t off = 0;
@@ -40,18 +85,17 @@ ssize_t zc_write(zc_channel *ch, const void *buf, size_t len, int timeout_ms)
 				       ZC_BURST_MAX;
 		int n = zc_reserve_burst(ch, bufs, want);
 
-		if (n < 0)
-			return n;
 		if (n == 0) {
-			/*
-			 * Once the first fragment is out the message must be
-			 * finished, or the stream would be left mid-message:
-			 * only a lost peer (or a broken channel) stops us then.
-			 */
-			rc = zc_wait_tx(ch, first ? timeout_ms : -1);
-			if (rc)
-				return rc;
-			continue;
+			rc = expired(zc_wait_tx(ch, ms_left(deadline)), timeout_ms);
+			if (!rc)
+				continue;
+			n = rc;
+		}
+		if (n < 0) {
+			/* Once the first fragment is out, the reader must hear of it. */
+			if (!first)
+				abandon(ch);
+			return n;
 		}
 		for (i = 0; i < (unsigned int)n && off < len; i++) {
 			uint8_t *dst = bufs[i].data;
@@ -82,25 +126,36 @@ ssize_t zc_write(zc_channel *ch, const void *buf, size_t len, int timeout_ms)
 	return (ssize_t)len;
 }
 
+void zc__read_forget(zc_channel *ch, int count)
+{
+	struct zc__chan *lc = zc__lib(ch);
+
+	if (count && ch->reasm.active)
+		ch->stats.rx_aborted++;
+	free(lc->rd_stash);
+	lc->rd_stash = NULL;
+	ch->reasm.active = 0;
+	ch->reasm.got = 0;
+	ch->reasm.total = 0;
+}
+
 /*
- * Look at the next frame without consuming it: the size of the message it
- * starts. The peer may rewrite the slot afterwards, so zc_read() checks
- * the consumed frames again; this only sizes the caller's buffer.
+ * Look at the next frame without consuming it (one is waiting): its header,
+ * checked, and its payload. The peer may rewrite the slot afterwards, so
+ * zc_read() checks the consumed frames again; this only decides what to do.
  */
-static ssize_t peek_size(zc_channel *ch)
+static int peek(zc_channel *ch, struct zc_frame_hdr *h, const uint8_t **payload)
 {
 	struct zc_desc d;
-	struct zc_frame_hdr h;
 	const uint8_t *p;
-	uint64_t total;
 	int len;
 
 	if (ch->seq) {
 		/* zc_wait_rx() saw the id word; the length comes from the header. */
 		d.slot = ch->rx.head & (ch->slots - 1);
-		memcpy(&h, ch->rx_base + ((size_t)d.slot << ch->slot_shift),
-		       sizeof(h));
-		d.len = zc_frame_len(&h) + ZC_FRAME_HDR_SIZE;
+		memcpy(h, ch->rx_base + ((size_t)d.slot << ch->slot_shift),
+		       sizeof(*h));
+		d.len = zc_frame_len(h) + ZC_FRAME_HDR_SIZE;
 	} else {
 		d = ch->rx.desc[ch->rx.head & ch->rx.mask];
 	}
@@ -108,18 +163,33 @@ static ssize_t peek_size(zc_channel *ch)
 		return zc__break(ch, -EPROTO,
 				 "descriptor names a slot out of range or already held");
 	p = ch->rx_base + ((size_t)d.slot << ch->slot_shift);
-	memcpy(&h, p, sizeof(h));
-	len = zc_frame_check(&h, d.len, ch->slot_size, ch->index, ch->rx_id);
+	memcpy(h, p, sizeof(*h));
+	len = zc_frame_check(h, d.len, ch->slot_size, ch->index, ch->rx_id);
 	if (len < 0)
 		return zc__break(ch, len, len == -EBADMSG ?
 				 "message id out of sequence (lost, duplicated or reordered frame)" :
 				 "frame header length or flags corrupt");
+	*payload = p + ZC_FRAME_HDR_SIZE;
+	return len;
+}
+
+/* The size of the message the next frame starts (none is in progress). */
+static ssize_t peek_size(zc_channel *ch)
+{
+	struct zc_frame_hdr h;
+	const uint8_t *p;
+	uint64_t total;
+	int len = peek(ch, &h, &p);
+
+	if (len < 0)
+		return len;
 	if (h.flags & ZC_FRAME_CONT)
 		return zc__break(ch, -EBADMSG,
 				 "a fragment continues a message that never started");
+	/* An ABORT with nothing in progress here: nothing to discard. */
 	if (!(h.flags & ZC_FRAME_TOTAL))
 		return len;
-	memcpy(&total, p + ZC_FRAME_HDR_SIZE, sizeof(total));
+	memcpy(&total, p, sizeof(total));
 	if (total > ch->region->g.max_msg)
 		return zc__break(ch, -EMSGSIZE,
 				 "peer announced a message larger than max_msg");
@@ -128,31 +198,95 @@ static ssize_t peek_size(zc_channel *ch)
 
 ssize_t zc_next_size(zc_channel *ch, int timeout_ms)
 {
-	int rc = zc_wait_rx(ch, timeout_ms);
+	int rc;
 
+	if (ch->broken)
+		return ch->broken;
+	/* A message half read by a zc_read() that timed out comes first. */
+	if (ch->reasm.active)
+		return (ssize_t)ch->reasm.total;
+	rc = zc_wait_rx(ch, timeout_ms);
 	return rc ? rc : peek_size(ch);
+}
+
+/*
+ * The rest of a message did not come in time: keep the @off bytes so far
+ * for the next call. Without memory for them, wait for the rest instead
+ * (0) rather than lose them.
+ */
+static int keep_partial(zc_channel *ch, const uint8_t *dst, size_t off)
+{
+	struct zc__chan *lc = zc__lib(ch);
+
+	lc->rd_stash = malloc(off ? off : 1);
+	if (!lc->rd_stash)
+		return 0;
+	memcpy(lc->rd_stash, dst, off);
+	return 1;
 }
 
 ssize_t zc_read(zc_channel *ch, void *buf, size_t cap, int timeout_ms)
 {
+	struct zc__chan *lc = zc__lib(ch);
+	uint64_t deadline = deadline_of(timeout_ms);
 	uint8_t *dst = buf;
-	ssize_t size = zc_next_size(ch, timeout_ms);
+	ssize_t size;
 	size_t off = 0;
-	int done = 0;
 
-	if (size < 0)
-		return size;
-	if ((size_t)size > cap)
-		return -EMSGSIZE;	/* still queued: the caller may grow its buffer */
-	while (!done) {
+	if (ch->broken)
+		return ch->broken;
+	if (ch->reasm.active) {
+		/* Resume the message a timed-out call left half read. */
+		if (ch->reasm.total > cap)
+			return -EMSGSIZE;
+		off = (size_t)ch->reasm.got;
+		memcpy(dst, lc->rd_stash, off);
+		free(lc->rd_stash);
+		lc->rd_stash = NULL;
+	} else {
+		size = zc_next_size(ch, timeout_ms);
+		if (size < 0)
+			return size;
+		if ((size_t)size > cap)
+			return -EMSGSIZE;	/* still queued: the caller may grow its buffer */
+	}
+	for (;;) {
 		const uint8_t *p;
 		struct zc_buf b;
 		uint64_t total = 0;
-		int body, rc;
+		int body, rc, done;
 
-		rc = zc_recv(ch, &b, -1);	/* the rest of a started message */
-		if (rc)
+		if (ch->reasm.active) {
+			struct zc_frame_hdr h;
+
+			rc = expired(zc_wait_rx(ch, ms_left(deadline)), timeout_ms);
+			if ((rc == -ETIMEDOUT || rc == -EAGAIN) &&
+			    !keep_partial(ch, dst, off))
+				rc = zc_wait_rx(ch, -1);
+			if (rc == -ETIMEDOUT || rc == -EAGAIN)
+				return rc;
+			if (rc) {
+				/* The sender is gone (or broke the channel) mid-message. */
+				zc__read_forget(ch, 1);
+				return rc;
+			}
+			rc = peek(ch, &h, &p);
+			if (rc < 0) {
+				zc__read_forget(ch, 0);
+				return rc;
+			}
+			if ((h.flags & (ZC_FRAME_CONT | ZC_FRAME_ABORT)) ==
+			    ZC_FRAME_ABORT) {
+				/* The writer gave up on it; the next message stays queued. */
+				zc__read_forget(ch, 1);
+				return -ECANCELED;
+			}
+		}
+		rc = zc_recv(ch, &b, 0);	/* a frame is waiting */
+		if (rc) {
+			zc__read_forget(ch, 0);
 			return rc;
+		}
 		p = b.data;
 		if (b.flags & ZC_FRAME_TOTAL) {
 			memcpy(&total, p, sizeof(total));
@@ -162,18 +296,21 @@ ssize_t zc_read(zc_channel *ch, void *buf, size_t cap, int timeout_ms)
 				     ch->region->g.max_msg, &done);
 		if (body < 0) {
 			zc_release(ch, &b);
+			zc__read_forget(ch, 0);
 			return zc__break(ch, body,
 					 "fragments do not form one message (missing start, overlong or short)");
 		}
 		/* The frame sizes were checked before; the peer may have changed them since. */
 		if (off + (size_t)body > cap) {
 			zc_release(ch, &b);
+			zc__read_forget(ch, 0);
 			return zc__break(ch, -EPROTO,
 					 "peer changed a message after it was sent");
 		}
 		memcpy(dst + off, p, (size_t)body);
 		off += (size_t)body;
 		zc_release(ch, &b);
+		if (done)
+			return (ssize_t)off;
 	}
-	return (ssize_t)off;
 }

@@ -80,15 +80,43 @@ static void region_free(zc_region *r)
 	free(r);
 }
 
+/*
+ * The superblock and both side states from private state: the geometry we
+ * computed, our generation, our side UP, the peer's side ABSENT. Nothing a
+ * peer wrote there survives (magic last, with release).
+ */
 static void format_superblock(zc_region *r)
 {
 	struct zc_superblock *sb = r->sb;
+	struct zc_side_state *h = &sb->side[ZC_SIDE_HOST];
 
+	zc_store_relaxed(&sb->magic, 0);
+	memset((uint8_t *)sb + sizeof(sb->magic), 0,
+	       sizeof(*sb) - sizeof(sb->magic));
 	zc_sb_write(sb, &r->g);
-	sb->side[ZC_SIDE_HOST].state = ZC_STATE_UP;
-	sb->side[ZC_SIDE_HOST].pid = (uint32_t)getpid();
-	sb->side[ZC_SIDE_HOST].features = r->g.features;
+	sb->generation = r->generation;
+	h->state = ZC_STATE_UP;
+	h->pid = (uint32_t)getpid();
+	h->features = r->g.features;
 	zc_sb_publish(sb);
+}
+
+void zc__region_format(zc_region *r)
+{
+	uint32_t c;
+
+	pthread_mutex_lock(&r->lock);
+	zc_store_relaxed(&r->sb->magic, 0);
+	/* Memory the old peer had: its slots must not reach the next one. */
+	if (!r->fresh)
+		memset(r->base + sizeof(r->sb->magic), 0,
+		       r->g.region_size - sizeof(r->sb->magic));
+	r->fresh = 0;
+	for (c = r->g.channels / 2; c < r->g.channels; c++)
+		r->closed_epoch[c] = 0;	/* epochs of the next peer start afresh */
+	zc__channels_reset_for_peer(r);	/* our half of the table, our rings */
+	format_superblock(r);
+	pthread_mutex_unlock(&r->lock);
 }
 
 int zc_create(const char *uri, const struct zc_params *p, zc_region **out)
@@ -108,8 +136,10 @@ int zc_create(const char *uri, const struct zc_params *p, zc_region **out)
 		zc_params_default(&defaults);
 		p = &defaults;
 	}
+	/* SEQ channels use their slots in turn by mask: say so now, not at the
+	 * first receive. */
 	if (p->chan_mode > ZC_CHAN_MODE_SEQ ||
-	    (p->chan_mode == ZC_CHAN_MODE_SEQ && p->slots > ZC_SEQ_SLOTS_MAX))
+	    (p->chan_mode == ZC_CHAN_MODE_SEQ && !zc_seq_slots_ok(p->slots)))
 		return -EINVAL;
 	r = region_new(ops, ZC_SIDE_HOST);
 	if (!r)
@@ -134,7 +164,8 @@ fail:
 	return rc;
 }
 
-int zc_attach(const char *uri, int timeout_ms, zc_region **out)
+static int attach(const char *uri, int timeout_ms, int wait_host,
+		  zc_region **out)
 {
 	const struct zc_backend_ops *ops;
 	struct zc_side_state *self;
@@ -149,7 +180,7 @@ int zc_attach(const char *uri, int timeout_ms, zc_region **out)
 	r = region_new(ops, ZC_SIDE_REMOTE);
 	if (!r)
 		return -ENOMEM;
-	rc = ops->attach(r, target, timeout_ms);
+	rc = ops->attach(r, target, timeout_ms, wait_host);
 	if (rc) {
 		region_free(r);
 		return rc;
@@ -172,56 +203,69 @@ int zc_attach(const char *uri, int timeout_ms, zc_region **out)
 	return 0;
 }
 
+int zc_attach(const char *uri, int timeout_ms, zc_region **out)
+{
+	return attach(uri, timeout_ms, 1, out);
+}
+
 int zc_open(const char *uri, const struct zc_params *p, int timeout_ms,
 	    zc_region **out, int *created)
 {
-	int rc = zc_attach(uri, timeout_ms, out);
+	/* A host that is not there now is one we become: do not wait for it. */
+	int rc = attach(uri, timeout_ms, 0, out);
 
 	*created = 0;
 	if (rc != -ENOENT)
 		return rc;
 	rc = zc_create(uri, p, out);
 	if (rc == -EEXIST)	/* somebody created it meanwhile */
-		return zc_attach(uri, timeout_ms, out);
+		return attach(uri, timeout_ms, 0, out);
 	if (rc == 0)
 		*created = 1;
 	return rc;
 }
 
 /*
- * Forget the old peer: its side state, the channels it announced, and
- * every frame and slot in flight on the channels we announced, so a new
- * peer starts from a clean region. Frames we had sent that it never took
- * are counted, not silently dropped.
+ * Forget the old peer, gone or not: cut it off (the backend closes its
+ * connection), give the region fresh memory and doorbells where the
+ * backend can (so nothing the old peer still maps or holds reaches the
+ * next one), and write the whole region again from private state: the
+ * superblock, our side, our channel entries and rings. The channels the
+ * old peer announced are broken (-EPIPE) and detached. Frames we had sent
+ * that it never took are counted, not silently dropped.
  */
-static void reset_for_new_peer(zc_region *r)
+static int forget_peer(zc_region *r)
 {
-	struct zc_side_state *peer = zc__peer(r);
 	uint32_t c;
+	int rc = 0;
 
 	pthread_mutex_lock(&r->lock);
-	for (c = 0; c < r->g.channels; c++) {
-		struct zc_chan_entry *e = zc__entry(r, c);
+	__atomic_store_n(&r->peer_gone, 1, __ATOMIC_RELAXED);
+	zc__channels_count_discarded(r);
+	for (c = r->g.channels / 2; c < r->g.channels; c++) {
+		zc_channel *ch = r->chans[c];
 
-		if (c >= r->g.channels / 2) {
-			zc_store_relaxed(&e->state[ZC_SIDE_REMOTE], ZC_CHAN_FREE);
-			zc_store_relaxed(&e->state[ZC_SIDE_HOST], ZC_CHAN_FREE);
-			memset(e->name, 0, sizeof(e->name));
-			if (r->chans[c])
-				zc__break(r->chans[c], -EPIPE,
-					  "the peer that announced this channel is gone");
-		} else {
-			zc_store_relaxed(&e->state[ZC_SIDE_REMOTE], ZC_CHAN_FREE);
-			e->addr[ZC_SIDE_REMOTE] = 0;
-		}
+		if (!ch)
+			continue;
+		zc__break(ch, -EPIPE, "the peer that announced this channel is gone");
+		zc__read_forget(ch, 1);
+		/* Its pointers are into memory that may go: nothing may use them. */
+		zc__lib(ch)->next_stale = r->stale;
+		r->stale = zc__lib(ch);
+		r->chans[c] = NULL;
 	}
-	zc__channels_reset_for_peer(r);
-	peer->state = ZC_STATE_ABSENT;
-	peer->need_wakeup = 0;
-	peer->pid = 0;
-	r->generation++;
-	zc_store_release(&r->sb->generation, r->generation);
+	if (r->ops->evict)
+		r->ops->evict(r);
+	if (r->ops->renew)
+		rc = r->ops->renew(r);
 	pthread_mutex_unlock(&r->lock);
+	if (rc)
+		return rc;	/* the next call tries again: nobody gets old memory */
+	r->generation++;
+	zc__region_format(r);
+	r->forgotten = 1;
+	r->stats.peer_resets++;
+	return 0;
 }
 
 int zc_wait_peer(zc_region *r, int timeout_ms)
@@ -230,20 +274,34 @@ int zc_wait_peer(zc_region *r, int timeout_ms)
 
 	if (r->role != ZC_SIDE_HOST)
 		return -EINVAL;
-	if (r->had_peer && zc__peer_alive(r))
+	if (r->had_peer && !r->forgotten && zc__peer_alive(r))
 		return 0;
-	if (r->had_peer) {
-		reset_for_new_peer(r);
-		r->stats.peer_resets++;
+	if (r->had_peer && !r->forgotten) {
+		rc = forget_peer(r);
+		if (rc)
+			return rc;
 	}
 	zc__bell_drain(r);
 	rc = r->ops->accept(r, timeout_ms);
 	if (rc)
 		return rc;
 	r->had_peer = 1;
+	r->forgotten = 0;
 	r->peer_gone = 0;
 	r->last_peer_check_ns = 0;
+	zc__uring_rearm(r);
 	return 0;
+}
+
+int zc_evict_peer(zc_region *r)
+{
+	if (r->role != ZC_SIDE_HOST)
+		return -EINVAL;
+	if (!r->ops->evict || !r->ops->renew)
+		return -EOPNOTSUPP;
+	if (!r->had_peer || r->forgotten)
+		return 0;	/* nobody to evict */
+	return forget_peer(r);
 }
 
 void zc_close(zc_region *r)
@@ -255,6 +313,8 @@ void zc_close(zc_region *r)
 	for (c = 0; c < ZC_CHANNELS_MAX; c++)
 		if (r->chans[c])
 			zc_channel_close(r->chans[c]);
+	while (r->stale)
+		zc_channel_close(&r->stale->ch);
 	/* Tell the peer now rather than letting it find the socket closed. */
 	zc_store_release(&zc__self(r)->state, ZC_STATE_CLOSED);
 	r->kick_ring = NULL;	/* the app's ring may be gone by now */

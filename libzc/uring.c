@@ -55,8 +55,23 @@ int zc_uring_arm(zc_region *r, struct io_uring *ring, uint64_t user_data)
 	if (!user_data)
 		return -EINVAL;	/* 0 marks the library's own kick writes */
 	r->ring_user_data = user_data;
+	r->arm_ring = ring;
 	rc = arm(r, ring);
 	return rc ? rc : arm_peer_watch(r, ring);
+}
+
+/*
+ * A host that accepted a new peer may have new doorbells (the shm backend
+ * renews them) and surely has a new peer descriptor: queue the polls on
+ * them in the app's ring, submitted with its next submit. The polls on the
+ * old ones end when those files do, or fire once for nothing.
+ */
+void zc__uring_rearm(zc_region *r)
+{
+	if (!r->arm_ring || !r->ring_user_data)
+		return;
+	if (arm(r, r->arm_ring) == 0)
+		arm_peer_watch(r, r->arm_ring);
 }
 
 int zc_uring_handle(zc_region *r, struct io_uring *ring,

@@ -47,6 +47,8 @@ struct zc_buf {
 struct zc_channel_stats {
 	uint64_t tx_msgs, tx_bytes, rx_msgs, rx_bytes;
 	uint64_t tx_full;	/* times a sender found no free slot (back-pressure) */
+	uint64_t tx_aborted;	/* messages zc_write() abandoned mid-way (flagged ZC_FRAME_ABORT) */
+	uint64_t rx_aborted;	/* partial messages discarded: the sender aborted, or was lost */
 };
 
 /* Internal state, public only so the data path can be inline. */
@@ -66,6 +68,7 @@ struct zc_channel {
 	uint16_t index;		/* channel table index */
 	uint16_t tx_id;		/* next message id we send */
 	uint16_t rx_id;		/* next message id we expect */
+	uint16_t tx_abort;	/* a message was abandoned mid-way: flag the next frame ZC_FRAME_ABORT */
 	int broken;		/* 0, or the negative errno that broke it */
 	int tx_blocked;		/* the last reserve found no free slot */
 	int seq;		/* ZC_CHAN_MODE_SEQ: slots in turn, no rings */
@@ -202,12 +205,15 @@ static inline int zc__send_frames(zc_channel *ch, struct zc_buf *bufs,
 	uint16_t first_id = ch->tx_id;
 	uint64_t bytes = 0;
 	unsigned int i;
+	zc_u16 abort_fl;
 	int rc;
 
 	if (zc_unlikely(ch->broken))
 		return ch->broken;
 	if (zc_unlikely(n > ZC_BURST_MAX))
 		return -ZC_EINVAL;
+	if (zc_unlikely(n == 0))
+		return 0;
 	if (ch->seq) {
 		if (zc_unlikely(zc__seq_check_send(ch, bufs, n)))
 			return -ZC_EINVAL;
@@ -225,11 +231,20 @@ static inline int zc__send_frames(zc_channel *ch, struct zc_buf *bufs,
 		ch->dst = zc_load_relaxed(ch->peer_addr);
 	/* One probe a burst, before the peer can see it (send->recv latency). */
 	ZC_PROBE4(send_burst, ch->index, n, first_id, bytes);
+	/*
+	 * A zc_write() that gave up mid-message owes the reader an ABORT on
+	 * the first frame it sends next (a register OR per frame, no branch).
+	 */
+	abort_fl = ch->tx_abort ? ZC_FRAME_ABORT : 0;
+	ch->tx_abort = 0;
 	if (ch->seq) {
-		zc__seq_publish(ch, bufs, flags, n);
+		zc__seq_publish(ch, bufs, flags, n, abort_fl);
 	} else {
-		for (i = 0; i < n; i++)
-			zc__frame(ch, &bufs[i], flags ? flags[i] : 0, &d[i]);
+		for (i = 0; i < n; i++) {
+			zc__frame(ch, &bufs[i], (flags ? flags[i] : 0) | abort_fl,
+				  &d[i]);
+			abort_fl = 0;
+		}
 		/* We own every slot we send, and the ring holds them all: it fits. */
 		rc = zc_ring_produce_bulk(&ch->tx, d, n);
 		if (zc_unlikely(rc != (int)n))
@@ -409,13 +424,15 @@ static inline zc_u32 zc_chan_mode(uint8_t *base, const struct zc_geom *g,
 
 /*
  * Reset the four rings of channel @c to empty, each return ring full of its
- * direction's slot numbers (a SEQ channel: its slots' id words to the lap
- * before the first). Only the side announcing the channel does this, after
- * writing the entry's mode and before publishing the announcement (or the
- * host, for a new peer).
+ * direction's slot numbers (a SEQ channel, @mode ZC_CHAN_MODE_SEQ: its
+ * slots' id words to the lap before the first). Only the side announcing
+ * the channel does this, before publishing the announcement (or the host,
+ * for a new peer), with the mode it keeps privately: the entry's mode word
+ * is shared memory the peer can rewrite, so the announcer never reads its
+ * own announcement back.
  */
-static inline void zc_chan_reset(uint8_t *base, const struct zc_geom *g,
-				 uint32_t c)
+static inline void zc_chan_reset_mode(uint8_t *base, const struct zc_geom *g,
+				      uint32_t c, zc_u32 mode)
 {
 	uint32_t dir, i;
 
@@ -427,8 +444,7 @@ static inline void zc_chan_reset(uint8_t *base, const struct zc_geom *g,
 		struct zc_desc *d = (struct zc_desc *)(ret + 1);
 
 		zc_ring_reset(data, 0);
-		if (zc_chan_mode(base, g, c) == ZC_CHAN_MODE_SEQ &&
-		    g->slots <= ZC_SEQ_SLOTS_MAX)
+		if (mode == ZC_CHAN_MODE_SEQ && zc_seq_slots_ok(g->slots))
 			zc__seq_reset_dir(base, g, c, dir);
 		for (i = 0; i < g->slots; i++) {
 			d[i].slot = i;
@@ -440,19 +456,29 @@ static inline void zc_chan_reset(uint8_t *base, const struct zc_geom *g,
 	}
 }
 
+/* zc_chan_reset_mode() with the mode read from the entry (format 1.1 callers). */
+static inline void zc_chan_reset(uint8_t *base, const struct zc_geom *g,
+				 uint32_t c)
+{
+	zc_chan_reset_mode(base, g, c, zc_chan_mode(base, g, c));
+}
+
 /*
- * Bind @ch to channel @c of the region mapped at @base, as side @side.
- * @tx_owned and @rx_held are caller-provided arrays of g->slots bytes
- * (zeroed here). Addresses and ids start afresh. A mode this code does not
- * know, or SEQ with more than ZC_SEQ_SLOTS_MAX slots, leaves @ch broken
- * with -EPROTONOSUPPORT.
+ * Bind @ch to channel @c of the region mapped at @base, as side @side, in
+ * @mode (the announcer passes the mode it keeps; an opener the one it read
+ * from the entry, once). @tx_owned and @rx_held are caller-provided arrays
+ * of g->slots bytes (zeroed here). Addresses and ids start afresh. A mode
+ * this code does not know, or SEQ with a slot count it cannot use (not a
+ * power of two, or above ZC_SEQ_SLOTS_MAX), leaves @ch broken with
+ * -EPROTONOSUPPORT.
  */
-static inline void zc_chan_bind(struct zc_channel *ch, uint8_t *base,
-				const struct zc_geom *g, uint32_t c, int side,
-				uint8_t *tx_owned, uint8_t *rx_held)
+static inline void zc_chan_bind_mode(struct zc_channel *ch, uint8_t *base,
+				     const struct zc_geom *g, uint32_t c,
+				     int side, uint8_t *tx_owned,
+				     uint8_t *rx_held, zc_u32 mode)
 {
 	struct zc_superblock *sb = (struct zc_superblock *)base;
-	uint32_t i, mode, peer = side ^ 1;
+	uint32_t i, peer = side ^ 1;
 
 	zc_ring_attach(&ch->tx, (struct zc_ring_hdr *)
 		       (base + zc_ring_off(g, c, side, ZC_RING_DATA)),
@@ -480,13 +506,13 @@ static inline void zc_chan_bind(struct zc_channel *ch, uint8_t *base,
 	ch->index = (uint16_t)c;
 	ch->tx_id = 0;
 	ch->rx_id = 0;
+	ch->tx_abort = 0;
 	ch->broken = 0;
 	ch->why = 0;
-	mode = zc_chan_mode(base, g, c);
 	ch->seq = mode == ZC_CHAN_MODE_SEQ;
 	ch->seq_resv = ch->tx.head;
 	ch->seq_rel = ch->rx.head;
-	if (mode > ZC_CHAN_MODE_SEQ || (ch->seq && g->slots > ZC_SEQ_SLOTS_MAX)) {
+	if (mode > ZC_CHAN_MODE_SEQ || (ch->seq && !zc_seq_slots_ok(g->slots))) {
 		ch->broken = -ZC_EPROTONOSUPPORT;
 		ch->why = "channel mode unknown to this side, or too many slots for it";
 	}
@@ -496,6 +522,15 @@ static inline void zc_chan_bind(struct zc_channel *ch, uint8_t *base,
 	ch->reasm.active = 0;
 	ch->reasm.got = 0;
 	ch->reasm.total = 0;
+}
+
+/* zc_chan_bind_mode() with the mode read from the entry once (an opener). */
+static inline void zc_chan_bind(struct zc_channel *ch, uint8_t *base,
+				const struct zc_geom *g, uint32_t c, int side,
+				uint8_t *tx_owned, uint8_t *rx_held)
+{
+	zc_chan_bind_mode(ch, base, g, c, side, tx_owned, rx_held,
+			  zc_chan_mode(base, g, c));
 }
 
 #ifdef __cplusplus

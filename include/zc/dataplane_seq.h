@@ -46,14 +46,25 @@ static inline zc_u32 zc__seq_word_val(zc_u16 id, zc_u16 chan)
 static inline int zc__seq_free(zc_channel *ch, uint32_t want)
 {
 	uint32_t used = ch->seq_resv - ch->tx.cached, rel;
+	uint32_t room = ch->slots - used;
 
-	if (zc_likely(ch->slots - used >= want))
-		return (int)(ch->slots - used);
+	/*
+	 * want <= room <= slots in one compare, as in zc_ring_free(): a
+	 * corrupt counter read at bind (used > slots) takes the slow path.
+	 */
+	want = want < ch->slots ? want : ch->slots;
+	if (zc_likely(room - want <= ch->slots - want))
+		return (int)room;
 	/* Acquire: the receiver is done with the slots it released. */
 	rel = zc_load_acquire(ch->tx.cons);
-	/* Released never passes sent and never moves back. */
+	/*
+	 * Released never passes sent and never moves back; and never lags
+	 * sent by more than the slots (the cached value, read at bind, may
+	 * be the peer's scribble).
+	 */
 	if (zc_unlikely((uint32_t)(ch->tx.head - rel) >
-			(uint32_t)(ch->tx.head - ch->tx.cached)))
+			(uint32_t)(ch->tx.head - ch->tx.cached) ||
+			(uint32_t)(ch->tx.head - rel) > ch->slots))
 		return zc__break(ch, -ZC_EPROTO,
 				 "peer released slots it was never sent");
 	ch->tx.cached = rel;
@@ -101,7 +112,8 @@ static inline int zc__seq_check_send(const zc_channel *ch,
 
 /* Write the frames' headers, each one's id word last, and count them sent. */
 static inline void zc__seq_publish(zc_channel *ch, const struct zc_buf *bufs,
-				   const zc_u16 *flags, unsigned int n)
+				   const zc_u16 *flags, unsigned int n,
+				   zc_u16 first_fl)
 {
 	unsigned int i;
 
@@ -109,8 +121,9 @@ static inline void zc__seq_publish(zc_channel *ch, const struct zc_buf *bufs,
 		struct zc_frame_hdr *h = (struct zc_frame_hdr *)
 			(ch->tx_base + ((size_t)bufs[i].slot << ch->slot_shift));
 		zc_u32 len = bufs[i].len;
-		zc_u16 fl = flags ? flags[i] : 0;
+		zc_u16 fl = (flags ? flags[i] : 0) | first_fl;
 
+		first_fl = 0;
 		h->src = ch->src;
 		h->dst = ch->dst;
 		h->len = (zc_u16)len;

@@ -120,6 +120,7 @@ static inline zc_u64 zc_load_u64_once(const zc_u64 *p)
 #define ZC_EBADMSG	74
 #define ZC_EMSGSIZE	90
 #define ZC_EPROTONOSUPPORT 93
+#define ZC_ECANCELED	125
 
 #define ZC_CACHELINE 64
 

@@ -52,6 +52,9 @@ static inline int zc_frame_check(const struct zc_frame_hdr *h, zc_u32 desc_len,
 	    ((h->flags & (ZC_FRAME_MORE | ZC_FRAME_CONT)) != ZC_FRAME_MORE ||
 	     len < ZC_FRAME_TOTAL_SIZE))
 		return -ZC_EPROTO;
+	if ((h->flags & (ZC_FRAME_ABORT | ZC_FRAME_CONT)) ==
+	    (ZC_FRAME_ABORT | ZC_FRAME_CONT))
+		return -ZC_EPROTO;
 	if (h->chan != chan || h->msg_id != want_id)
 		return -ZC_EBADMSG;
 	return (int)len;
@@ -72,6 +75,11 @@ struct zc_reasm {
  * progress (a first fragment in the middle of a message, a continuation
  * with none in progress, more bytes than announced, or fewer at the end)
  * and -ZC_EMSGSIZE when the announced total exceeds @max_msg.
+ * -ZC_ECANCELED: the frame carries ZC_FRAME_ABORT while a message is in
+ * progress: the sender abandoned that message. The state is reset, so a
+ * caller that discards what it reassembled may feed the same frame again
+ * as the start of the next message; a caller that treats every negative
+ * return as fatal stays safe.
  */
 static inline int zc_reasm_feed(struct zc_reasm *s, zc_u16 flags, zc_u32 len,
 				zc_u64 total, zc_u64 max_msg, int *done)
@@ -80,6 +88,12 @@ static inline int zc_reasm_feed(struct zc_reasm *s, zc_u16 flags, zc_u32 len,
 
 	*done = 0;
 	if (!(flags & ZC_FRAME_CONT)) {
+		if (s->active && (flags & ZC_FRAME_ABORT)) {
+			s->active = 0;
+			s->got = 0;
+			s->total = 0;
+			return -ZC_ECANCELED;
+		}
 		if (s->active)
 			return -ZC_EBADMSG;
 		if (!(flags & ZC_FRAME_MORE)) {	/* a whole message */

@@ -34,6 +34,16 @@ static inline int zc_is_pow2(zc_u64 x)
 	return x && !(x & (x - 1));
 }
 
+/*
+ * Can a SEQ channel use @slots slots per direction? Frame k lives in slot
+ * k % slots, computed as a mask, and the stale id of a slot must differ
+ * from the next expected there: a power of two, at most ZC_SEQ_SLOTS_MAX.
+ */
+static inline int zc_seq_slots_ok(zc_u32 slots)
+{
+	return zc_is_pow2(slots) && slots <= ZC_SEQ_SLOTS_MAX;
+}
+
 static inline zc_u64 zc_align_up(zc_u64 x, zc_u64 a)
 {
 	return (x + a - 1) & ~(a - 1);
@@ -190,11 +200,19 @@ static inline int zc_geom_validate(struct zc_geom *g,
 	if (zc_geom_compute(&want, g->slot_size, g->slots, g->channels,
 			    g->max_msg, pool_align) < 0)
 		return -ZC_EPROTO;
-	/* The creator may have aligned the pool more than we would. */
+	/*
+	 * The creator may have aligned the pool more than we would. The pool
+	 * must end inside the region, compared without a sum: pool_off is the
+	 * creator's word and may be near 2^64, where pool_off + pool bytes
+	 * wraps to a small number and every slot offset lands below the
+	 * mapping. (pool bytes are below 2^47: 256 channels x 2 x 65536
+	 * slots x 2 MiB, so they do not overflow.)
+	 */
 	if (g->ring_entries != want.ring_entries || g->chan_off != want.chan_off ||
 	    g->rings_off != want.rings_off ||
 	    g->ring_stride != want.ring_stride || g->pool_off < want.pool_off ||
-	    g->region_size < g->pool_off + ((zc_u64)g->channels * 2 * g->slots
+	    g->pool_off > g->region_size ||
+	    g->region_size - g->pool_off < ((zc_u64)g->channels * 2 * g->slots
 					    << want.slot_shift))
 		return -ZC_EPROTO;
 	if (g->region_size > mapped)

@@ -21,7 +21,7 @@
 
 #define ZC_MAGIC		0x315a435aU	/* bytes "ZCZ1" */
 #define ZC_VERSION_MAJOR	1
-#define ZC_VERSION_MINOR	1	/* 1.1: channel modes (zc_chan_entry.mode) */
+#define ZC_VERSION_MINOR	2	/* 1.1: channel modes (zc_chan_entry.mode); 1.2: ZC_FRAME_ABORT */
 
 /* Feature bits in zc_superblock.features. */
 #define ZC_FEAT_FRAG		(1U << 0) /* fragments + total-length prefix */
@@ -167,8 +167,16 @@ struct zc_frame_hdr {
 #define ZC_FRAME_MORE		0x0001	/* more fragments of this message follow */
 #define ZC_FRAME_CONT		0x0002	/* continues a message (not its first fragment) */
 #define ZC_FRAME_TOTAL		0x0004	/* payload starts with the u64 total message length */
+/*
+ * 1.2: the sender abandoned the multi-fragment message it had under way
+ * (its zc_write() timed out or failed mid-message); this frame starts
+ * something new. Only on a frame without CONT. A receiver with a message
+ * in progress discards it and reports that; with none, it ignores the flag.
+ */
+#define ZC_FRAME_ABORT		0x0008
 #define ZC_FRAME_FLAGS_MASK	0x00ff
-#define ZC_FRAME_KNOWN		(ZC_FRAME_MORE | ZC_FRAME_CONT | ZC_FRAME_TOTAL)
+#define ZC_FRAME_KNOWN		(ZC_FRAME_MORE | ZC_FRAME_CONT | ZC_FRAME_TOTAL | \
+				 ZC_FRAME_ABORT)
 #define ZC_FRAME_HDR_SIZE	16U
 #define ZC_FRAME_TOTAL_SIZE	8U
 

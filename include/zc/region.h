@@ -46,9 +46,13 @@ struct zc_params {
 	uint32_t channels;	/* channel table entries, even, 2..256 (16) */
 	uint64_t max_msg;	/* largest message zc_read() reassembles (64 MiB) */
 	enum zc_huge hugepages;	/* (ZC_HUGE_NO) */
-	const char *hugetlbfs;	/* directory on a hugetlbfs mount; NULL: MFD_HUGETLB */
+	const char *hugetlbfs;	/* a hugetlbfs mount: its page size is used (the memory
+				 * is a sealed MFD_HUGETLB memfd, not a file there:
+				 * a file cannot be sealed against truncation);
+				 * NULL: the default huge page size */
 	uint32_t chan_mode;	/* ZC_CHAN_MODE_RING or _SEQ, for zc_channel_create()
-				 * (RING; $ZC_CHAN_MODE=seq makes it SEQ) */
+				 * (RING; $ZC_CHAN_MODE=seq makes it SEQ; SEQ needs
+				 * slots a power of two, at most 32768: -EINVAL) */
 };
 
 /* Fill @p with the defaults shown above. */
@@ -62,26 +66,46 @@ int zc_create(const char *uri, const struct zc_params *p, zc_region **out);
 
 /*
  * Attach to the region published under @uri, as the remote side, waiting up
- * to @timeout_ms (-1: forever) for its host to answer. -ENOENT: no such
- * region; -EBUSY: it already has a peer; -EPROTO/-EBADMSG/-EMSGSIZE: the
- * region is corrupt, of another version, or truncated.
+ * to @timeout_ms (-1: forever) for its host to appear and answer (0: only
+ * if it is there now). -ENOENT: no such region (none appeared in time);
+ * -ETIMEDOUT: its host did not answer in time; -ENODEV: no such device
+ * (kmod: /dev/zcN absent, zc.ko not loaded); -EBUSY: it already has a peer;
+ * -EPROTO/-EBADMSG/-EMSGSIZE: the region is corrupt, of another version,
+ * or truncated.
  */
 int zc_attach(const char *uri, int timeout_ms, zc_region **out);
 
 /*
- * Attach to @uri if it exists, else create it (then the caller is the host
- * and should zc_wait_peer()). *@created tells which happened.
+ * Attach to @uri if it exists now, else create it (then the caller is the
+ * host and should zc_wait_peer()). *@created tells which happened.
+ * @timeout_ms bounds the wait for an existing host's answer only.
  */
 int zc_open(const char *uri, const struct zc_params *p, int timeout_ms,
 	    zc_region **out, int *created);
 
 /*
  * Host: wait up to @timeout_ms for a remote to attach. Called again after a
- * peer was lost (-EPIPE), it reclaims every slot, resets the host's own
- * channels for the new peer and drops the ones the old peer announced.
+ * peer was lost (-EPIPE) or evicted, it first forgets the old peer: it
+ * reclaims every slot, writes the whole region again from what the host
+ * keeps privately (superblock, its side, its channel entries, their modes
+ * and rings) and breaks and detaches the channels the old peer announced
+ * (close those handles as usual). With the shm backend the next peer gets
+ * fresh memory and doorbells, so a peer that left (or said it did) can
+ * touch nothing the next one uses: zc_base() and zc_doorbell_fd() change
+ * then (an io_uring armed with zc_uring_arm() is re-armed by the library).
  * The host's channels must be idle (no other thread inside them) meanwhile.
  */
 int zc_wait_peer(zc_region *r, int timeout_ms);
+
+/*
+ * Host: evict the current peer, alive or not (for example one that broke a
+ * channel: a live peer keeps zc_wait_peer() returning 0 at once). Its
+ * connection is closed (it sees the host gone) and the region is forgotten
+ * as zc_wait_peer() does; then zc_wait_peer() waits for the next peer.
+ * Returns 0, or -EOPNOTSUPP where the backend cannot take a live peer's
+ * access away (kmod: the driver has no way to revoke a remote's mapping).
+ */
+int zc_evict_peer(zc_region *r);
 
 /* 1 while a peer is attached and alive, 0 once it is gone. */
 int zc_peer_alive(zc_region *r);

@@ -66,9 +66,19 @@ static inline void zc_ring_reset(struct zc_ring_hdr *hdr, zc_u32 start)
 static inline int zc_ring_free(struct zc_ring *r, zc_u32 want)
 {
 	zc_u32 used = r->head - r->cached;
+	zc_u32 room = r->size - used;
 
-	if (zc_likely(r->size - used >= want))
-		return (int)(r->size - used);
+	/* More than the ring holds is never free: ask for all of it (a cmov). */
+	want = want < r->size ? want : r->size;
+	/*
+	 * One compare for want <= room <= size: room - want wraps past
+	 * size - want both when room < want and when the cached consumer
+	 * index is corrupt (used > size, so room > size: a ring the peer
+	 * reset under us, or an index read at attach). Either way the slow
+	 * path re-reads and checks it.
+	 */
+	if (zc_likely(room - want <= r->size - want))
+		return (int)room;
 	/* Acquire: the consumer's reads of the entries it released are done. */
 	r->cached = zc_load_acquire(r->cons);
 	used = r->head - r->cached;
@@ -82,7 +92,9 @@ static inline int zc_ring_avail(struct zc_ring *r, zc_u32 want)
 {
 	zc_u32 avail = r->cached - r->head;
 
-	if (zc_likely(avail >= want && avail <= r->size))
+	/* want <= avail <= size in one compare, as in zc_ring_free(). */
+	want = want < r->size ? want : r->size;
+	if (zc_likely(avail - want <= r->size - want))
 		return (int)avail;
 	/* Acquire: the descriptors (and the slots they name) are written. */
 	r->cached = zc_load_acquire(r->prod);
