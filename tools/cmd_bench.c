@@ -37,21 +37,23 @@ static void usage(FILE *f)
 "\n"
 "  --seconds S       streaming time per size (2); 0.2 is a quick check\n"
 "  --lat-seconds S   ping-pong time per size (half of --seconds)\n"
-"  --sizes LIST      message sizes (64,256,1K,4K,16K,64K,256K,1M)\n"
+"  --sizes LIST      message sizes, 1 B..2 MiB-16 B, at most 16\n"
+"                    (64,256,1K,4K,16K,64K,256K,1M)\n"
 "  --wait MODE       busy, spin, sleep or uring, both sides (spin)\n"
 "  --batch N         messages per burst, 1..64 (32)\n"
 "  --chan-mode MODE  ring or seq: how the channels move frames (ring, or\n"
 "                    seq when ZC_CHAN_MODE=seq)\n"
-"  --slots N         slots per direction (about 4 MiB worth, 8..4096)\n"
+"  --slots N         slots per direction, 1..65536, with --chan-mode seq a\n"
+"                    power of two up to 32768 (about 4 MiB of slots, 8..4096)\n"
 "  --check KIND      what the sink verifies: none, pattern, crc (pattern)\n"
 "  --uri URI         region to create (shm:bench-PID); e.g. kmod:/dev/zc0\n"
 "  --json FILE       also write the results as JSON to FILE\n"
 "  --repeat N        run everything N times (1..9), report the median round\n"
 "  --huge            put the regions on huge pages (if reserved, else says so)\n"
 "  --no-baselines    skip the baselines\n"
-"  --no-pin          let the scheduler place host and remote core (by default\n"
-"                    they get the first two CPUs this process may use, so a\n"
-"                    side spinning never holds the CPU its peer needs)\n"
+"  --no-pin          let the scheduler place host and remote core (by default,\n"
+"                    --pin, they get the first two CPUs this process may use,\n"
+"                    so a side spinning never holds the CPU its peer needs)\n"
 "  --quiet           no progress lines\n");
 }
 
@@ -204,6 +206,8 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		zc_errorf("takes no arguments, only options; got '%s'", argv[optind]);
 		return -1;
 	}
+	if (o->slots && check_slots("--slots", o->slots, o->chan_mode) < 0)
+		return -1;
 	if (!lat_set)
 		o->lat_seconds = o->seconds / 2 < 0.01 ? 0.01 : o->seconds / 2;
 	o->host_cpu = o->remote_cpu = -1;

@@ -37,7 +37,7 @@ static void usage(FILE *f)
 "Create region URI, wait for a remote core to attach and serve channel\n"
 "'echo' (e.g. 'zc remote URI --mode echo'), then time round trips.\n"
 "\n"
-"  --size N          message size (64)\n"
+"  --size N          message size, up to 2 MiB less 16 B (64)\n"
 "  --count N         round trips, 0 until interrupted (5)\n"
 "  --interval S      pause between round trips (0.2)\n"
 "  --wait MODE       busy, spin, sleep or uring (spin)\n"

@@ -44,7 +44,8 @@ static void usage(FILE *f)
 "                    each serves the channel named after it\n"
 "  --channel NAME    channel name, when --mode names one service\n"
 "  --announce        announce the channels instead of opening the host's\n"
-"  --size N          source: message size (4K)\n"
+"  --size N          source: message size, at most a slot of the region less\n"
+"                    its 16-byte header (4K)\n"
 "  --count N         sink/source: stop after N messages (0: never)\n"
 "  --check KIND      sink checks, source writes: none, pattern, crc (none)\n"
 "  --wait MODE       busy, spin, sleep or uring (spin)\n"
@@ -135,7 +136,8 @@ static int parse_opts(int argc, char **argv, struct remote_opts *o)
 			o->announce = 1;
 			break;
 		case 's':
-			if (parse_size("--size", optarg, 0, 16U << 20, &o->size) < 0)
+			if (parse_size("--size", optarg, 0,
+				       ZC_SLOT_MAX - ZC_FRAME_HDR_SIZE, &o->size) < 0)
 				return -1;
 			break;
 		case 'n':

@@ -2,7 +2,8 @@
 /*
  * tools/cmd_trace.c - "zc trace ...": hands over to zc-trace (trace/), found
  * next to this binary in the build tree (../trace/zc-trace), beside it
- * once installed, or on PATH.
+ * once installed, or on PATH. Without it, "zc trace --help" still answers
+ * (exit 0), saying the tracer is not built; anything else is an error.
  */
 #include <errno.h>
 #include <limits.h>
@@ -23,13 +24,24 @@ static int exec_if_there(const char *path, char **argv)
 	return -errno;
 }
 
+#define NOT_BUILT "zc-trace is not built or installed (it needs libbpf-dev, bpftool and clang; see docs/trace.md)"
+
+static int wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return 1;
+	return 0;
+}
+
 int cmd_trace(int argc, char **argv)
 {
 	char self[PATH_MAX], path[PATH_MAX + 32];
 	ssize_t n;
 	char *slash;
 
-	(void)argc;
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n > 0) {
 		self[n] = '\0';
@@ -44,6 +56,14 @@ int cmd_trace(int argc, char **argv)
 	}
 	argv[0] = "zc-trace";
 	execvp("zc-trace", argv);
-	zc_errorf("zc-trace is not built or installed (it needs libbpf-dev, bpftool and clang; see docs/trace.md)");
+	if (wants_help(argc, argv)) {
+		printf("usage: zc trace [zc-trace options]\n"
+		       "Run zc-trace with these arguments: live per-channel rates and, with -H,\n"
+		       "latency histograms from libzc's USDT probes and zc.ko's tracepoints.\n"
+		       "\n"
+		       "%s: %s.\n", zc_cmd, NOT_BUILT);
+		return 0;
+	}
+	zc_errorf(NOT_BUILT);
 	return 1;
 }

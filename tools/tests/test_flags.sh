@@ -29,6 +29,9 @@ expect_clean_failure "remote channel with two modes" "$ZC" remote x --mode echo,
 expect_clean_failure "remote channel name too long" "$ZC" remote x --channel 0123456789012345678901234567890123
 expect_clean_failure "ping without URI" "$ZC" ping
 expect_clean_failure "ping size too large" "$ZC" ping x --size 4M
+expect_clean_failure "remote size beyond a slot" "$ZC" remote x --size 3M
+expect_clean_failure "bench slots out of range" "$ZC" bench --slots 65537
+expect_clean_failure "send slots out of range" "$ZC" send x --slots 0
 expect_clean_failure "info without target" "$ZC" info
 expect_clean_failure "info bad timeout" "$ZC" info x --timeout soon
 
@@ -44,6 +47,10 @@ if [ -x "$(dirname "$ZC")/../trace/zc-trace" ]; then
 	grep -q "usage: zc-trace" "$TMP/help" || fail "zc trace did not run zc-trace"
 	echo "ok: zc trace runs zc-trace"
 else
-	expect_clean_failure "zc trace without zc-trace" env PATH=/nonexistent "$ZC" trace --help
+	# --help still answers (exit 0) and says why there is no tracer.
+	PATH=/nonexistent "$ZC" trace --help >"$TMP/help" 2>&1 ||
+		fail "zc trace --help without zc-trace exited non-zero"
+	grep -q "not built" "$TMP/help" || fail "zc trace --help does not say zc-trace is not built"
+	expect_clean_failure "zc trace without zc-trace" env PATH=/nonexistent "$ZC" trace -p 1
 fi
 echo "all flag checks passed"
