@@ -61,6 +61,8 @@ struct zc_file {
 	wait_queue_entry_t kick_wait;
 	poll_table kick_pt;
 	wait_queue_head_t *kick_wqh;
+	bool kick_armed;		/* under kick_wqh->lock: kicks count */
+	atomic_t ring_hops;		/* kick pending for ring_work: relay hops */
 	struct irq_work ring_work;	/* defers ->ring() out of the eventfd lock */
 
 	atomic64_t kicks_sent;
@@ -101,6 +103,7 @@ static inline u32 zc_peer_role(u32 role)
 }
 
 void zc_link_doorbell(struct zc_link *link, u32 to);
+void zc_pool_clear(struct zc_link *link);
 
 /* zc_rpmsg.c: the kernel as host, with /dev/zcN-rpmsgM endpoints. */
 int zc_khost_create(struct zc_link *link, unsigned int nr_ept,

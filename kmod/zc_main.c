@@ -73,11 +73,33 @@ static struct zc_link *zc_links;
 static unsigned int zc_nr_links;
 
 /*
- * Set while this CPU signals a doorbell. A kick wakeup seen meanwhile was
- * caused by our own eventfd_signal() (an eventfd bound both as a doorbell
- * and as a kick): forwarding it would ping-pong forever, so it is dropped.
+ * A doorbell eventfd may also be somebody's kick eventfd: signalling it runs
+ * that kick's wake-up callback synchronously, on this CPU, inside
+ * eventfd_signal(). The callback needs to know it was caused by a doorbell,
+ * and whose, to cut loops without dropping legitimate forwards:
+ *
+ *  - a doorbell of link L waking a kick of the same link L is the driver
+ *    hearing its own signal (one eventfd as one end's doorbell and the
+ *    other's kick): forwarding it would ping-pong forever, so it is dropped
+ *    and counted in kick_loops;
+ *  - a doorbell of link L waking a kick of another link is a relay the user
+ *    wired on purpose and is forwarded, one hop further. Relays across links
+ *    can still form a cycle, and every hop goes through irq_work, so a cycle
+ *    would keep a CPU busy in hard-irq context forever. A chain that visits
+ *    no (link, direction) twice has at most 2 * ZC_MAX_LINKS hops; a longer
+ *    one is a cycle and is dropped at that bound, which keeps the work per
+ *    user kick fixed.
+ *
+ * zc_bell_link/zc_bell_hops are only set with irqs off (under link->lock),
+ * zc_ring_hops only inside zc_ring_work() (hard irq), so none can move to
+ * another CPU or be seen by unrelated code on this one.
  */
-static DEFINE_PER_CPU(bool, zc_in_doorbell);
+#define ZC_MAX_HOPS	(2 * ZC_MAX_LINKS)
+#define ZC_HOPS_NONE	INT_MAX		/* no kick pending in ring_hops */
+
+static DEFINE_PER_CPU(struct zc_link *, zc_bell_link);
+static DEFINE_PER_CPU(int, zc_bell_hops);
+static DEFINE_PER_CPU(int, zc_ring_hops);
 
 static inline void zc_eventfd_signal(struct eventfd_ctx *ctx)
 {
@@ -88,12 +110,13 @@ static inline void zc_eventfd_signal(struct eventfd_ctx *ctx)
 #endif
 }
 
-/* Called under link->lock, irqs off: the flag cannot move to another CPU. */
+/* Called under link->lock, irqs off: the per-CPU state cannot move. */
 static void zc_ring_doorbell_locked(struct zc_file *f)
 {
-	__this_cpu_write(zc_in_doorbell, true);
+	__this_cpu_write(zc_bell_link, f->link);
+	__this_cpu_write(zc_bell_hops, __this_cpu_read(zc_ring_hops));
 	zc_eventfd_signal(f->doorbell);
-	__this_cpu_write(zc_in_doorbell, false);
+	__this_cpu_write(zc_bell_link, NULL);
 }
 
 /* Deliver a doorbell to the end bound as @to. Any context. */
@@ -132,8 +155,19 @@ void zc_link_doorbell(struct zc_link *link, u32 to)
 static void zc_ring_work(struct irq_work *work)
 {
 	struct zc_file *f = container_of(work, struct zc_file, ring_work);
+	int hops;
 
+	/*
+	 * Runs of this work can overlap on two CPUs, and one may take the
+	 * kick another was queued for: a run that finds none has nothing to
+	 * ring (and must not ring, or a relay cycle would gain fresh hops).
+	 */
+	hops = atomic_xchg(&f->ring_hops, ZC_HOPS_NONE);
+	if (hops == ZC_HOPS_NONE)
+		return;
+	__this_cpu_write(zc_ring_hops, hops);
 	f->link->ops->ring(f->link, f->role);
+	__this_cpu_write(zc_ring_hops, 0);
 }
 
 /*
@@ -141,32 +175,53 @@ static void zc_ring_work(struct irq_work *work)
  * wqh.lock held and irqs off. The eventfd core forbids signalling another
  * eventfd from here (current->in_eventfd), so the ring is deferred to
  * irq_work, which runs as soon as irqs are enabled again.
+ *
+ * The work done here is fixed: one read of the counter. On a counting
+ * eventfd that read empties it, whatever was written; a semaphore eventfd
+ * (which a read only decrements) is refused at bind, and would cost no
+ * more than one read per wake-up here either.
  */
 static int zc_kick_wake(wait_queue_entry_t *wait, unsigned int mode,
 			int sync, void *key)
 {
 	struct zc_file *f = container_of(wait, struct zc_file, kick_wait);
 	__poll_t events = key_to_poll(key);
-	u64 cnt, total = 0;
+	struct zc_link *bell = __this_cpu_read(zc_bell_link);
+	int hops = 0, old;
+	u64 cnt;
 
-	if (!(events & EPOLLIN))
+	if (!(events & EPOLLIN) || !f->kick_armed)
 		return 0;
 
-	/* Our own doorbell: leave its count for the reader it was meant for. */
-	if (__this_cpu_read(zc_in_doorbell)) {
-		atomic64_inc(&f->link->loops);
-		return 0;
+	if (bell) {
+		/*
+		 * A zc doorbell's signal. A loop is cut, leaving the count for
+		 * the doorbell's reader; a relay to another link goes on (and,
+		 * as a kick, takes the count: that eventfd's two users share it).
+		 */
+		hops = __this_cpu_read(zc_bell_hops) + 1;
+		if (bell == f->link || hops > ZC_MAX_HOPS) {
+			atomic64_inc(&f->link->loops);
+			return 0;
+		}
 	}
 
-	/* Drain the counter, so a writer can never block on a full one. */
-	do {
-		eventfd_ctx_do_read(f->kick, &cnt);
-		total += cnt;
-	} while (cnt);
+	/*
+	 * Every increment of the counter runs this callback under the same
+	 * lock, and this read leaves it at 0: no writer can be blocked on a
+	 * full counter behind it, so there is nobody to wake with EPOLLOUT
+	 * (the bind's drain, which may find a full one, does wake them).
+	 */
+	eventfd_ctx_do_read(f->kick, &cnt);
+
+	/* Coalesced kicks forward with the shortest chain among them. */
+	old = atomic_read(&f->ring_hops);
+	while (hops < old && !atomic_try_cmpxchg(&f->ring_hops, &old, hops))
+		;
 
 	atomic64_inc(&f->kicks_sent);
 	atomic64_inc(&f->link->kicks[f->role]);
-	trace_zc_kick(f->link->id, f->role, total);
+	trace_zc_kick(f->link->id, f->role, cnt);
 	irq_work_queue(&f->ring_work);
 	return 0;
 }
@@ -191,6 +246,7 @@ static int zc_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	f->link = link;
 	init_irq_work(&f->ring_work, zc_ring_work);
+	atomic_set(&f->ring_hops, ZC_HOPS_NONE);
 	atomic64_set(&f->kicks_sent, 0);
 	atomic64_set(&f->doorbells, 0);
 	file->private_data = f;
@@ -244,7 +300,7 @@ static int zc_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static void zc_pool_clear(struct zc_link *link)
+void zc_pool_clear(struct zc_link *link)
 {
 	size_t off, n;
 
@@ -256,7 +312,65 @@ static void zc_pool_clear(struct zc_link *link)
 	}
 }
 
-static int zc_bind(struct zc_file *f, void __user *argp)
+/*
+ * Watch @kick_file, unarmed: wake-ups are ignored until zc_kick_arm().
+ * A kick eventfd must be a counting one. A read of a semaphore eventfd
+ * (EFD_SEMAPHORE) takes 1, not the count, so userspace could make every
+ * drain as long as it likes; the kernel exports no way to ask for the
+ * flag, so ask the counter: with two counts added, one read takes both
+ * unless it is a semaphore. A semaphore is refused with its count as it
+ * was; a counting eventfd loses its counts, which were stale anyway.
+ */
+static int zc_kick_watch(struct zc_file *f, struct file *kick_file)
+{
+	unsigned long flags;
+	u64 cnt, back;
+
+	f->kick_wqh = NULL;
+	f->kick_armed = false;
+	init_waitqueue_func_entry(&f->kick_wait, zc_kick_wake);
+	init_poll_funcptr(&f->kick_pt, zc_kick_queue);
+	vfs_poll(kick_file, &f->kick_pt);
+	if (WARN_ON_ONCE(!f->kick_wqh))
+		return -EINVAL;
+
+	zc_eventfd_signal(f->kick);
+	zc_eventfd_signal(f->kick);
+	spin_lock_irqsave(&f->kick_wqh->lock, flags);
+	eventfd_ctx_do_read(f->kick, &cnt);
+	if (cnt == 1) {
+		/* Take back the second count we added, too. */
+		eventfd_ctx_do_read(f->kick, &back);
+		spin_unlock_irqrestore(&f->kick_wqh->lock, flags);
+		remove_wait_queue(f->kick_wqh, &f->kick_wait);
+		return -EINVAL;
+	}
+	/* As fs/eventfd.c's read: room in the counter wakes its writers. */
+	if (cnt)
+		wake_up_locked_poll(f->kick_wqh, EPOLLOUT);
+	spin_unlock_irqrestore(&f->kick_wqh->lock, flags);
+	return 0;
+}
+
+/*
+ * Kicks flow from here on. Whatever was written since zc_kick_watch() is
+ * stale (the bind had not returned): one read drops it, the counter being
+ * a counting one.
+ */
+static void zc_kick_arm(struct zc_file *f)
+{
+	unsigned long flags;
+	u64 cnt;
+
+	spin_lock_irqsave(&f->kick_wqh->lock, flags);
+	eventfd_ctx_do_read(f->kick, &cnt);
+	if (cnt)
+		wake_up_locked_poll(f->kick_wqh, EPOLLOUT);
+	f->kick_armed = true;
+	spin_unlock_irqrestore(&f->kick_wqh->lock, flags);
+}
+
+static int zc_bind(struct file *file, struct zc_file *f, void __user *argp)
 {
 	struct zc_link *link = f->link;
 	struct zc_kmod_bind b;
@@ -264,10 +378,14 @@ static int zc_bind(struct zc_file *f, void __user *argp)
 	struct zc_file *peer;
 	struct file *kick_file;
 	unsigned long flags;
-	__poll_t mask;
-	u64 cnt;
 	int ret;
 
+	/*
+	 * A role writes the pool (ZC_BIND_F_CLEAR zeroes it) and rings the
+	 * peer: a read-only opener may look (GET_INFO), not take part.
+	 */
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
 	if (copy_from_user(&b, argp, sizeof(b)))
 		return -EFAULT;
 	if ((b.flags & ~ZC_BIND_F_CLEAR) || b.__reserved[0] || b.__reserved[1])
@@ -280,7 +398,9 @@ static int zc_bind(struct zc_file *f, void __user *argp)
 	    !(link->ops->caps & ZC_MBOX_CAP_SW_REMOTE))
 		return -EOPNOTSUPP;
 
-	mutex_lock(&link->bind_mutex);
+	/* Held for bounded work only, but a waiter must stay killable. */
+	if (mutex_lock_killable(&link->bind_mutex))
+		return -EINTR;
 	if (f->role) {
 		ret = -EALREADY;
 		goto out_unlock;
@@ -311,11 +431,15 @@ static int zc_bind(struct zc_file *f, void __user *argp)
 		ret = -EINVAL;
 		goto out_kick;
 	}
+	f->kick = kick;
+	ret = zc_kick_watch(f, kick_file);
+	if (ret)
+		goto out_kick;
 
 	if (link->ops->attach) {
 		ret = link->ops->attach(link, b.role);
 		if (ret)
-			goto out_kick;
+			goto out_watch;
 	}
 	/* Before end[] is set: a remote must never see the host with old data. */
 	if (b.flags & ZC_BIND_F_CLEAR)
@@ -324,7 +448,6 @@ static int zc_bind(struct zc_file *f, void __user *argp)
 	spin_lock_irqsave(&link->lock, flags);
 	f->role = b.role;
 	f->doorbell = doorbell;
-	f->kick = kick;
 	f->peer_events = 0;
 	f->peer_events_seen = 0;
 	peer = link->end[zc_peer_role(b.role)];
@@ -338,18 +461,7 @@ static int zc_bind(struct zc_file *f, void __user *argp)
 	if (peer)
 		wake_up_interruptible_poll(&link->poll_wq, EPOLLPRI);
 
-	/* Arm the kick watcher; kicks flow from here on. */
-	init_waitqueue_func_entry(&f->kick_wait, zc_kick_wake);
-	init_poll_funcptr(&f->kick_pt, zc_kick_queue);
-	mask = vfs_poll(kick_file, &f->kick_pt);
-	if (mask & EPOLLIN) {
-		/* A kick written before the bind is stale: drop it. */
-		spin_lock_irqsave(&f->kick_wqh->lock, flags);
-		do {
-			eventfd_ctx_do_read(kick, &cnt);
-		} while (cnt);
-		spin_unlock_irqrestore(&f->kick_wqh->lock, flags);
-	}
+	zc_kick_arm(f);
 	fput(kick_file);
 
 	if (b.role == ZC_ROLE_REMOTE && link->khost)
@@ -358,7 +470,10 @@ static int zc_bind(struct zc_file *f, void __user *argp)
 	mutex_unlock(&link->bind_mutex);
 	return 0;
 
+out_watch:
+	remove_wait_queue(f->kick_wqh, &f->kick_wait);
 out_kick:
+	f->kick = NULL;
 	eventfd_ctx_put(kick);
 out_kick_file:
 	fput(kick_file);
@@ -445,7 +560,7 @@ static long zc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		ret = zc_get_info(f, argp);
 		break;
 	case ZC_IOC_BIND:
-		ret = zc_bind(f, argp);
+		ret = zc_bind(file, f, argp);
 		break;
 	case ZC_IOC_PEER_STATE:
 		ret = zc_peer_state(f, argp);
@@ -527,11 +642,15 @@ static int zc_mmap(struct file *file, struct vm_area_struct *vma)
 	int ret = 0;
 
 	/*
-	 * The pool is shared with the peer; a private COW copy would silently
-	 * stop seeing it. VM_MAYSHARE (not VM_SHARED) admits read-only shared
-	 * maps of a read-only open.
+	 * The pool belongs to the two bound roles: a mapping is made through
+	 * a bound file (which a read-only open cannot be), so it keeps that
+	 * role bound for as long as it exists, and no other opener can reach
+	 * the memory a later peer will use. The pool is shared with the peer;
+	 * a private COW copy would silently stop seeing it.
 	 */
-	if (!(vma->vm_flags & VM_MAYSHARE))
+	if (!READ_ONCE(f->role))
+		ret = -ENOTCONN;
+	else if (!(vma->vm_flags & VM_MAYSHARE))
 		ret = -EINVAL;
 	else if (vma->vm_pgoff >= pool_pages ||
 		 npages > pool_pages - vma->vm_pgoff)
@@ -629,9 +748,22 @@ static struct attribute *zc_attrs[] = {
 };
 ATTRIBUTE_GROUPS(zc);
 
+/*
+ * The largest order the page allocator hands out: MAX_ORDER counted one
+ * past it until 6.4, then became inclusive, then was renamed MAX_PAGE_ORDER
+ * in 6.8.
+ */
+#if defined(MAX_PAGE_ORDER)
+#define ZC_TOP_ORDER	MAX_PAGE_ORDER
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+#define ZC_TOP_ORDER	MAX_ORDER
+#else
+#define ZC_TOP_ORDER	(MAX_ORDER - 1)
+#endif
+
 static int zc_pool_alloc(struct zc_link *link)
 {
-	if (contig && get_order(pool_size) < MAX_ORDER) {
+	if (contig && get_order(pool_size) <= ZC_TOP_ORDER) {
 		link->pool = alloc_pages_exact(pool_size, GFP_KERNEL |
 					       __GFP_ZERO | __GFP_NOWARN);
 		if (link->pool) {
@@ -786,4 +918,4 @@ module_exit(zc_exit);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("zc project");
 MODULE_DESCRIPTION("zc: zero-copy buffer pool and eventfd doorbells for a remote processor");
-MODULE_VERSION("0.1");
+MODULE_VERSION("0.1.0");

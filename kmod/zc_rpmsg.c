@@ -19,6 +19,16 @@
  * While no remote is attached, write() waits for one (-EAGAIN with
  * O_NONBLOCK), so nothing is queued that the next remote's reset would
  * drop.
+ *
+ * What the remote can write (the whole region) is never trusted: the
+ * kernel keeps its geometry, its channel entries and their mode privately
+ * and re-publishes all of them, into a cleared pool, whenever a remote goes
+ * and before the next one is accepted. So one hostile remote cannot break
+ * the link for the next, nor read what was queued for or by the last.
+ *
+ * No lock a bind needs is held across a user copy: messages go through a
+ * kernel bounce buffer, so a copy that faults slowly (userfaultfd, FUSE)
+ * stalls only its own caller, interruptibly.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -67,9 +77,7 @@ struct zc_ept {
 	struct zc_region *kh;
 	struct zc_channel ch;
 	u8 *maps;			/* tx_owned + rx_held, 2 * slots bytes */
-	struct mutex lock;		/* ch */
-	struct zc_buf spare;		/* reserved, unsent after a faulting write */
-	bool spare_valid;
+	struct mutex lock;		/* ch; never held across a user copy */
 	struct miscdevice misc;
 	char chname[ZC_NAME_MAX];	/* the channel's name in the region */
 	char name[48];			/* the device's: zcN-<chname> */
@@ -108,53 +116,59 @@ static void zc_want_kick(struct zc_region *kh)
 	smp_mb();
 }
 
+/*
+ * Our channel's state, from what we keep: the rpmsg path moves
+ * descriptors, so its channels are RING, whatever the entry in shared
+ * memory says now.
+ */
 static void zc_ept_bind(struct zc_ept *e, u32 c)
 {
 	struct zc_region *kh = e->kh;
 
-	zc_chan_bind(&e->ch, kh->base, &kh->g, c, ZC_SIDE_HOST, e->maps,
-		     e->maps + kh->g.slots);
+	zc_chan_reset_mode(kh->base, &kh->g, c, ZC_CHAN_MODE_RING);
+	zc_chan_bind_mode(&e->ch, kh->base, &kh->g, c, ZC_SIDE_HOST, e->maps,
+			  e->maps + kh->g.slots, ZC_CHAN_MODE_RING);
 	e->ch.region = kh;
 	e->ch.src = ZC_EPT_ADDR_BASE + c;
 	e->ch.dst = 0;
-	e->spare_valid = false;
+	memcpy(e->ch.name, e->chname, sizeof(e->ch.name));
+	e->ch.epoch = 1;
+	e->ch.announcer = ZC_SIDE_HOST;
+}
+
+static void zc_khost_format(struct zc_region *kh);
+
+/*
+ * Start the region over, as at load: every byte of the pool cleared (what
+ * the last remote queued, scribbled or left in a slot goes), then the
+ * superblock and our channel entries written again from kh and kh->ept.
+ * Called with link->bind_mutex held, so no remote can bind meanwhile; the
+ * endpoint locks keep readers and writers off the channels.
+ */
+static void zc_khost_reset(struct zc_region *kh)
+{
+	unsigned int c;
+
+	for (c = 0; c < kh->nr_ept; c++)
+		mutex_lock_nested(&kh->ept[c].lock, c);
+	zc_pool_clear(kh->link);
+	kh->generation++;
+	zc_khost_format(kh);
+	for (c = 0; c < kh->nr_ept; c++)
+		mutex_unlock(&kh->ept[c].lock);
 }
 
 /* Called with link->bind_mutex held, when a remote binds. */
 void zc_khost_accept(struct zc_region *kh)
 {
-	struct zc_side_state *peer = &kh->sb->side[ZC_SIDE_REMOTE];
-	u32 c, half = kh->g.channels / 2;
-
-	if (kh->had_peer) {
-		/* The old peer's announcements and in-flight frames go. */
-		for (c = 0; c < kh->g.channels; c++) {
-			struct zc_chan_entry *ent = zc_entry(kh, c);
-
-			WRITE_ONCE(ent->state[ZC_SIDE_REMOTE], ZC_CHAN_FREE);
-			if (c >= half) {
-				WRITE_ONCE(ent->state[ZC_SIDE_HOST], ZC_CHAN_FREE);
-				memset(ent->name, 0, sizeof(ent->name));
-			} else {
-				ent->addr[ZC_SIDE_REMOTE] = 0;
-			}
-		}
-		for (c = 0; c < kh->nr_ept; c++) {
-			struct zc_ept *e = &kh->ept[c];
-
-			mutex_lock(&e->lock);
-			zc_chan_reset(kh->base, &kh->g, c);
-			zc_ept_bind(e, c);
-			mutex_unlock(&e->lock);
-		}
-		WRITE_ONCE(peer->need_wakeup, 0);
-		WRITE_ONCE(peer->pid, 0);
-		/* Release: the resets above are visible before ABSENT is. */
-		smp_store_release(&peer->state, ZC_STATE_ABSENT);
-		kh->generation++;
-		/* Release: as libzc does, the generation is published last. */
-		smp_store_release(&kh->sb->generation, kh->generation);
-	}
+	/*
+	 * Between remotes nobody could write the pool (a mapping needs a
+	 * bound role, and the last remote's role went with its last
+	 * mapping), so this reset only matters if the newcomer wrote before
+	 * its bind returned; it is cheap enough to do every time.
+	 */
+	if (kh->had_peer)
+		zc_khost_reset(kh);
 	kh->had_peer = true;
 	WRITE_ONCE(kh->peer_up, true);
 	/* The accept: a libzc remote completes its attach on this doorbell. */
@@ -162,11 +176,16 @@ void zc_khost_accept(struct zc_region *kh)
 	wake_up_interruptible_all(&kh->wq);
 }
 
-/* Called when the remote's file is released. */
+/*
+ * Called with link->bind_mutex held, when the remote's file is released
+ * (so its last mapping is gone). Its queued messages go now, not at the
+ * next accept: an endpoint opened meanwhile must not read them.
+ */
 void zc_khost_peer_lost(struct zc_region *kh)
 {
 	WRITE_ONCE(kh->peer_up, false);
 	WRITE_ONCE(kh->losses, kh->losses + 1);
+	zc_khost_reset(kh);
 	wake_up_interruptible_all(&kh->wq);
 }
 
@@ -203,6 +222,12 @@ static bool zc_ept_dead(struct zc_ept_file *pf)
 	return READ_ONCE(pf->e->kh->losses) != pf->losses;
 }
 
+/* The largest message; also the bounce buffer a copy needs at most. */
+static size_t zc_ept_max(struct zc_region *kh)
+{
+	return kh->g.slot_size - ZC_FRAME_HDR_SIZE;
+}
+
 static ssize_t zc_ept_read(struct file *file, char __user *ubuf, size_t len,
 			   loff_t *ppos)
 {
@@ -211,39 +236,53 @@ static ssize_t zc_ept_read(struct file *file, char __user *ubuf, size_t len,
 	struct zc_region *kh = e->kh;
 	struct zc_buf b;
 	ssize_t ret;
+	void *bounce;
 	u64 seq;
 	int n;
 
+	len = min(len, zc_ept_max(kh));
+	bounce = kvmalloc(max_t(size_t, len, 1), GFP_KERNEL);
+	if (!bounce)
+		return -ENOMEM;
 	for (;;) {
 		seq = atomic64_read(&kh->bell_seq);
+		ret = -EPIPE;
 		if (zc_ept_dead(pf))
-			return -EPIPE;
+			break;
 		zc_want_kick(kh);
+		ret = -ERESTARTSYS;
 		if (mutex_lock_interruptible(&e->lock))
-			return -ERESTARTSYS;
+			break;
 		n = zc_recv_burst(&e->ch, &b, 1);
 		if (n == 1) {
 			if (b.flags) {
 				ret = -EMSGSIZE;	/* a fragment */
 			} else {
 				ret = min_t(size_t, len, b.len);
-				if (copy_to_user(ubuf, b.data, ret))
-					ret = -EFAULT;
+				memcpy(bounce, b.data, ret);
 			}
 			zc_release_burst(&e->ch, &b, 1);
 			mutex_unlock(&e->lock);
-			return ret;
+			/* The message is consumed either way, as rpmsg_char's. */
+			if (ret > 0 && copy_to_user(ubuf, bounce, ret))
+				ret = -EFAULT;
+			break;
 		}
 		mutex_unlock(&e->lock);
+		ret = n;
 		if (n < 0)
-			return n;
+			break;
+		ret = -EAGAIN;
 		if (file->f_flags & O_NONBLOCK)
-			return -EAGAIN;
+			break;
+		ret = -ERESTARTSYS;
 		if (wait_event_interruptible(kh->wq,
 					     atomic64_read(&kh->bell_seq) != seq ||
 					     zc_ept_dead(pf)))
-			return -ERESTARTSYS;
+			break;
 	}
+	kvfree(bounce);
+	return ret;
 }
 
 static ssize_t zc_ept_write(struct file *file, const char __user *ubuf,
@@ -253,57 +292,61 @@ static ssize_t zc_ept_write(struct file *file, const char __user *ubuf,
 	struct zc_ept *e = pf->e;
 	struct zc_region *kh = e->kh;
 	struct zc_buf b;
+	ssize_t ret;
+	void *bounce;
 	u64 seq;
 	int n;
 
-	if (len > kh->g.slot_size - ZC_FRAME_HDR_SIZE)
+	if (len > zc_ept_max(kh))
 		return -EMSGSIZE;
+	/* The copy first, with no lock held and no slot reserved. */
+	bounce = vmemdup_user(ubuf, max_t(size_t, len, 1));
+	if (IS_ERR(bounce))
+		return PTR_ERR(bounce);
 	for (;;) {
 		seq = atomic64_read(&kh->bell_seq);
+		ret = -EPIPE;
 		if (zc_ept_dead(pf))
-			return -EPIPE;
+			break;
 		if (!READ_ONCE(kh->peer_up)) {
+			ret = -EAGAIN;
 			if (file->f_flags & O_NONBLOCK)
-				return -EAGAIN;
+				break;
+			ret = -ERESTARTSYS;
 			if (wait_event_interruptible(kh->wq,
 						     READ_ONCE(kh->peer_up) ||
 						     zc_ept_dead(pf)))
-				return -ERESTARTSYS;
+				break;
 			continue;
 		}
 		zc_want_kick(kh);
+		ret = -ERESTARTSYS;
 		if (mutex_lock_interruptible(&e->lock))
-			return -ERESTARTSYS;
-		if (e->spare_valid) {
-			b = e->spare;
-			e->spare_valid = false;
-			n = 1;
-		} else {
-			n = zc_reserve_burst(&e->ch, &b, 1);
-		}
+			break;
+		n = zc_reserve_burst(&e->ch, &b, 1);
 		if (n == 1) {
-			if (copy_from_user(b.data, ubuf, len)) {
-				/* keep the slot for the next write */
-				e->spare = b;
-				e->spare_valid = true;
-				mutex_unlock(&e->lock);
-				return -EFAULT;
-			}
+			memcpy(b.data, bounce, len);
 			b.len = len;
 			n = zc_send_burst(&e->ch, &b, 1);
 			mutex_unlock(&e->lock);
-			return n < 0 ? n : len;
+			ret = n < 0 ? n : len;
+			break;
 		}
 		mutex_unlock(&e->lock);
+		ret = n;
 		if (n < 0)
-			return n;
+			break;
+		ret = -EAGAIN;
 		if (file->f_flags & O_NONBLOCK)
-			return -EAGAIN;
+			break;
+		ret = -ERESTARTSYS;
 		if (wait_event_interruptible(kh->wq,
 					     atomic64_read(&kh->bell_seq) != seq ||
 					     zc_ept_dead(pf)))
-			return -ERESTARTSYS;
+			break;
 	}
+	kvfree(bounce);
+	return ret;
 }
 
 static __poll_t zc_ept_poll(struct file *file, poll_table *pt)
@@ -318,7 +361,7 @@ static __poll_t zc_ept_poll(struct file *file, poll_table *pt)
 	zc_want_kick(kh);
 	mutex_lock(&e->lock);
 	rx = zc_rx_ready(&e->ch);
-	tx = e->spare_valid ? 1 : zc_tx_ready(&e->ch);
+	tx = zc_tx_ready(&e->ch);
 	mutex_unlock(&e->lock);
 	if (zc_ept_dead(pf))
 		return EPOLLHUP | EPOLLERR;
@@ -338,18 +381,21 @@ static const struct file_operations zc_ept_fops = {
 	.read = zc_ept_read,
 	.write = zc_ept_write,
 	.poll = zc_ept_poll,
-	.llseek = no_llseek,
+	/* no .llseek: nonseekable_open() makes lseek() -ESPIPE on every kernel */
 };
 
-/* Format the region as its host and announce one channel per endpoint. */
+/*
+ * Format the region as its host and announce one channel per endpoint, all
+ * from private state; the pool is zeroed (at allocation, or by the caller).
+ */
 static void zc_khost_format(struct zc_region *kh)
 {
 	struct zc_superblock *sb = kh->sb;
 	const struct zc_geom *g = &kh->g;
 	u32 c;
 
-	memset(kh->base, 0, g->region_size);
 	zc_sb_write(sb, g);
+	sb->generation = kh->generation;
 	sb->side[ZC_SIDE_HOST].state = ZC_STATE_UP;
 	sb->side[ZC_SIDE_HOST].features = g->features;
 	sb->side[ZC_SIDE_HOST].need_wakeup = 1;
@@ -361,13 +407,8 @@ static void zc_khost_format(struct zc_region *kh)
 		memcpy(ent->name, e->chname, sizeof(ent->name));
 		ent->addr[ZC_SIDE_HOST] = ZC_EPT_ADDR_BASE + c;
 		ent->epoch = 1;
-		/* The rpmsg path moves descriptors: its channels are RING. */
 		ent->mode = ZC_CHAN_MODE_RING;
-		zc_chan_reset(kh->base, g, c);
 		zc_ept_bind(e, c);
-		memcpy(e->ch.name, e->chname, sizeof(e->ch.name));
-		e->ch.epoch = 1;
-		e->ch.announcer = ZC_SIDE_HOST;
 		/* Release: name, address and rings before the announcement. */
 		smp_store_release(&ent->state[ZC_SIDE_HOST], ZC_CHAN_OPEN);
 	}

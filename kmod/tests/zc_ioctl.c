@@ -71,13 +71,20 @@ static void check_clear(int link)
 	uint8_t *m;
 	size_t i;
 
-	/* map through an unbound file: a mapping keeps its file (and role) alive */
+	/*
+	 * Watch through the remote role's mapping (only a bound file maps);
+	 * it keeps that file, and the role, alive until the munmap below.
+	 */
 	int mfd = EXPECT_OK(zc_open_link(link, O_RDWR));
+	int rdb = EXPECT_OK(eventfd(0, 0)), rkick = EXPECT_OK(eventfd(0, 0));
 
 	EXPECT_OK(zc_info(fd, &info));
+	EXPECT_OK(zc_bind(mfd, ZC_ROLE_REMOTE, rdb, rkick));
 	m = mmap(NULL, info.pool_size, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
 	CHECK(m != MAP_FAILED, "mmap: %s", strerror(errno));
 	close(mfd);
+	close(rdb);
+	close(rkick);
 	memset(m, 0xee, info.pool_size);
 	EXPECT_OK(ioctl(fd, ZC_IOC_BIND, &b));
 	CHECK(m[0] == 0xee && m[info.pool_size - 1] == 0xee, "plain bind cleared");

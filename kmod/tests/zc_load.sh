@@ -4,6 +4,20 @@
 # unloading, and the kernel log.
 fail() { echo "zc_load: $*"; exit 1; }
 
+# rmmod, and if the module is busy, say who holds it: a test that leaks a
+# process (or a file) is a bug to fix, not a reason to retry.
+unload_zc() {
+	rmmod zc && return 0
+	echo "zc_load: rmmod failed; refcnt $(cat /sys/module/zc/refcnt 2>/dev/null)"
+	for d in /proc/[0-9]*; do
+		if ls -l "$d/fd" 2>/dev/null | grep -q '/dev/zc' ||
+			grep -q '/dev/zc' "$d/maps" 2>/dev/null; then
+			echo "zc_load: held by pid ${d#/proc/}: $(tr '\0' ' ' <"$d/cmdline")"
+		fi
+	done
+	return 1
+}
+
 # check k=v ...: module parameters, or (contiguous=) link 0's sysfs
 check() {
 	for kv in "$@"; do
@@ -48,12 +62,12 @@ check)
 	;;
 reload)
 	shift
-	rmmod zc || fail "rmmod"
+	unload_zc || fail "rmmod"
 	insmod /mod/zc.ko $(params "$@") || fail "insmod $*"
 	check "$@"
 	;;
 unload)
-	rmmod zc || fail "rmmod"
+	unload_zc || fail "rmmod"
 	[ ! -e /sys/module/zc ] || fail "/sys/module/zc remains"
 	[ ! -e /dev/zc0 ] || fail "/dev/zc0 remains"
 	;;

@@ -52,7 +52,11 @@ static void churn(int id, int nlinks)
 			len = n * pg;
 			m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 				 off * pg);
-			if (off + n > pages) {
+			if (!bound) {
+				/* only a bound file maps the pool */
+				CHECK(m == MAP_FAILED && errno == ENOTCONN,
+				      "unbound mmap: %s", strerror(errno));
+			} else if (off + n > pages) {
 				CHECK(m == MAP_FAILED && errno == EINVAL,
 				      "out-of-range mmap off %zu n %zu", off, n);
 			} else {

@@ -110,7 +110,7 @@ int main(int argc, char **argv)
 
 		CHECK(bad != MAP_FAILED, "mmap");
 		EXPECT_ERR(write(fd, bad, 16), EFAULT);
-		/* the slot kept from the failed copy is used by the next write */
+		/* the copy fails before a slot is reserved: none is lost */
 		munmap(bad, 4096);
 	}
 	close(fd);

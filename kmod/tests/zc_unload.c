@@ -49,7 +49,14 @@ int main(int argc, char **argv)
 	/* an open file pins the module */
 	fd = EXPECT_OK(zc_open_link(0, O_RDWR));
 	EXPECT_ERR(unload(), EWOULDBLOCK);
-	/* so does a mapping whose file was closed */
+	/* so does a mapping whose file was closed (only a bound file maps) */
+	{
+		int db = EXPECT_OK(eventfd(0, 0)), kick = EXPECT_OK(eventfd(0, 0));
+
+		EXPECT_OK(zc_bind(fd, ZC_ROLE_HOST, db, kick));
+		close(db);
+		close(kick);
+	}
 	m = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	CHECK(m != MAP_FAILED, "mmap: %s", strerror(errno));
 	close(fd);
