@@ -73,4 +73,37 @@ peer_loss() {
 
 peer_loss "cli-pl-a-$$" 0
 peer_loss "cli-pl-b-$$" 1
+
+# The other way round: the sender SIGKILLed while its input is quiet. The
+# receiver says so within 5 s, exits 1, and what it wrote is a prefix of
+# the input, as long as it says.
+name="cli-pl-c-$$"
+rm -f "$TMP/fifo" "$TMP/partial"
+mkfifo "$TMP/fifo" || fail "mkfifo"
+timeout 60 "$ZC" recv "$name" >"$TMP/partial" 2>"$TMP/recv.err" &
+rpid=$!
+sleep 0.2
+"$ZC" send "$name" <"$TMP/fifo" 2>"$TMP/send.err" &
+spid=$!
+PIDS="$PIDS $spid"
+( head -c 65536 "$TMP/in"; sleep 30 ) >"$TMP/fifo" 2>/dev/null &
+wpid=$!
+PIDS="$PIDS $wpid"
+for _ in $(seq 300); do
+	[ "$(wc -c <"$TMP/partial")" -ge 65536 ] && break
+	sleep 0.05
+done
+kill -9 "$spid"
+t0=$(ms)
+while kill -0 "$rpid" 2>/dev/null && [ $(( $(ms) - t0 )) -lt 5000 ]; do sleep 0.05; done
+kill -0 "$rpid" 2>/dev/null && fail "zc recv did not notice its sender was killed within 5 s"
+elapsed=$(( $(ms) - t0 ))
+wait "$rpid"
+rc=$?
+kill "$wpid" 2>/dev/null
+[ "$rc" -eq 1 ] || fail "zc recv exited $rc after its sender was killed, want 1"
+grep -q "sender on '$name' left before the end of the stream, after 65536 bytes" "$TMP/recv.err" ||
+	fail "recv's message unclear: $(cat "$TMP/recv.err")"
+head -c 65536 "$TMP/in" | cmp -s - "$TMP/partial" || fail "recv's output is not the input's first 64 KiB"
+echo "ok: the receiver noticed its sender's death in $elapsed ms: $(cat "$TMP/recv.err")"
 echo "all peer-loss checks passed"
