@@ -53,9 +53,16 @@ run_test mmap zc_mmap 0
 run_test mmap_link1 zc_mmap 1
 run_test pingpong zc_pingpong 0 3000
 run_test wiring zc_wiring 0
+run_test uringbuf zc_uringbuf 0
 run_test peer zc_peer 0
 run_test race zc_race
-run_test harden zc_harden
+# Attacks on the kick path and the role rules (zc_harden.c), one per line.
+run_test harden_semaphore zc_harden semaphore
+run_test harden_bigkick zc_harden bigkick
+run_test harden_fullcounter zc_harden fullcounter
+run_test harden_readonly zc_harden readonly
+run_test harden_relay zc_harden relay
+run_test harden_cycle zc_harden cycle
 run_test trace zc_trace.sh
 # Unload refused while busy, bad parameters refused, reload with vmalloc.
 run_test unload zc_unload "links=1 contig=0 pool_size=2097152 slot_size=1024"
@@ -93,7 +100,9 @@ run_test rpmsg_load zc_load.sh reload links=2 rpmsg_link=1 rpmsg_chans=2 pool_si
 run_test rpmsg zc_rpmsg 1
 run_test rpmsg_bench zc_rtbench 3000
 run_test rpmsg_bench2 zc_rtbench 1000
-run_test khost zc_khost 1
+# The kernel host against stalled copies and a hostile remote (zc_khost.c).
+run_test khost_uffd zc_khost 1 uffd
+run_test khost_remote zc_khost 1 remote
 # The rpmsg notes' example program against the emulated firmware's echo
 # (firmware/examples/echo.c), which serves a host channel named "echo".
 run_test fw_load zc_load.sh reload links=2 rpmsg_link=1 rpmsg_names=echo pool_size=4194304 slot_size=4096
