@@ -368,8 +368,13 @@ int bench_zc_size(const struct bench_opts *o, const char *uri, uint64_t size,
 	zc_close(run.r);
 	if (run.child > 0) {
 		/* Our leaving is its signal to go; it must not linger. */
-		st = reap_child(run.child, 5000);
-		if (st != 0 && rc == 0) {
+		int killed;
+
+		st = reap_child_killed(run.child, 5000, &killed);
+		if (killed && rc == 0) {
+			zc_errorf("the emulated remote core did not exit within 5 s of the host leaving (it had to be stopped)");
+			rc = -ECHILD;
+		} else if (st != 0 && rc == 0) {
 			zc_errorf("the emulated remote core exited with status %d",
 				  st);
 			rc = -ECHILD;
