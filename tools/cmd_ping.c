@@ -191,6 +191,33 @@ static int one(const struct ping_opts *o, struct waiter *w, zc_channel *ch,
 	return 0;
 }
 
+/*
+ * The pause between round trips, in steps, so a remote core that dies in a
+ * long --interval is noticed within about a second, not at the next ping.
+ */
+#define PAUSE_STEP_NS 250000000ULL
+
+static int pause_between(const struct ping_opts *o, zc_region *r)
+{
+	uint64_t end = now_ns() + (uint64_t)(o->interval * 1e9);
+
+	for (;;) {
+		uint64_t now = now_ns(), step;
+		struct timespec ts;
+
+		if (!zc_peer_alive(r)) {
+			zc_errorf("the remote core on '%s' left", o->uri);
+			return -EPIPE;
+		}
+		if (now >= end || interrupted)
+			return 0;
+		step = end - now < PAUSE_STEP_NS ? end - now : PAUSE_STEP_NS;
+		ts.tv_sec = (time_t)(step / 1000000000ULL);
+		ts.tv_nsec = (long)(step % 1000000000ULL);
+		nanosleep(&ts, NULL);
+	}
+}
+
 int cmd_ping(int argc, char **argv)
 {
 	struct ping_opts o;
@@ -228,11 +255,9 @@ int cmd_ping(int argc, char **argv)
 		fflush(stdout);
 		n++;
 		if (n < cap && o.interval > 0) {
-			struct timespec ts = {
-				.tv_sec = (time_t)o.interval,
-				.tv_nsec = (long)((o.interval - (double)(time_t)o.interval) * 1e9),
-			};
-			nanosleep(&ts, NULL);
+			rc = pause_between(&o, r);
+			if (rc < 0)
+				break;
 		}
 	}
 	if (n) {

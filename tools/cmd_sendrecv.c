@@ -71,8 +71,8 @@ static void usage(FILE *f, enum role role)
 "                    two, 256 B..2 MiB (64K)\n"
 "  --slots N         slots per direction if this side creates it, 1..65536;\n"
 "                    with ZC_CHAN_MODE=seq a power of two up to 32768 (64)\n"
-"  --progress        show bytes and rate every second on standard error\n"
-"                    (the default when it is a terminal)\n"
+"  --progress        show bytes and rate every second on standard error (the\n"
+"                    default when it is a terminal and the data is not)\n"
 "  --no-progress     never show them\n"
 "  --verbose         say who created the region and how much moved\n");
 }
@@ -333,7 +333,7 @@ static int do_send(zc_channel *ch, zc_region *r, const struct sr_opts *o,
 		zc_errorf("out of memory");
 		return -ENOMEM;
 	}
-	progress_start(&s.prog, o->progress, "sent");
+	progress_start(&s.prog, o->progress, "sent", 0);
 	for (;;) {
 		if (nheld < 16) {
 			rc = reserve_some(&s, held + nheld, 16 - nheld);
@@ -447,7 +447,7 @@ static int do_recv(zc_channel *ch, zc_region *r, const struct sr_opts *o,
 	struct progress prog;
 	int n, i, niov, eof = 0, rc;
 
-	progress_start(&prog, o->progress, "received");
+	progress_start(&prog, o->progress, "received", 1);
 	while (!eof) {
 		progress_update(&prog, *total);
 		n = zc_recv_burst(ch, bufs, ZC_BURST_MAX);

@@ -30,12 +30,13 @@ const char *fmt_bytes(double n, char *buf, size_t cap)
 }
 
 void progress_start(struct progress *p, enum progress_when when,
-		    const char *what)
+		    const char *what, int data_fd)
 {
 	int tty = isatty(2);
 
 	*p = (struct progress){
-		.on = when == PROGRESS_ALWAYS || (when == PROGRESS_AUTO && tty),
+		.on = when == PROGRESS_ALWAYS ||
+		      (when == PROGRESS_AUTO && tty && !isatty(data_fd)),
 		.tty = tty,
 		.what = what,
 	};

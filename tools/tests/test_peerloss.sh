@@ -106,4 +106,24 @@ grep -q "sender on '$name' left before the end of the stream, after 65536 bytes"
 	fail "recv's message unclear: $(cat "$TMP/recv.err")"
 head -c 65536 "$TMP/in" | cmp -s - "$TMP/partial" || fail "recv's output is not the input's first 64 KiB"
 echo "ok: the receiver noticed its sender's death in $elapsed ms: $(cat "$TMP/recv.err")"
+# zc ping between two round trips of a long --interval: a remote core
+# killed meanwhile is noticed within about a second, not at the next ping.
+name="cli-pl-d-$$"
+"$ZC" remote "$name" --mode echo --quiet 2>/dev/null &
+epid=$!
+PIDS="$PIDS $epid"
+timeout 60 "$ZC" ping "$name" --count 3 --interval 30 >"$TMP/ping.out" 2>"$TMP/ping.err" &
+ppid=$!
+for _ in $(seq 200); do grep -q "bytes from" "$TMP/ping.out" && break; sleep 0.05; done
+grep -q "bytes from" "$TMP/ping.out" || fail "no first round trip: $(cat "$TMP/ping.err")"
+kill -9 "$epid"
+t0=$(ms)
+while kill -0 "$ppid" 2>/dev/null && [ $(( $(ms) - t0 )) -lt 5000 ]; do sleep 0.05; done
+kill -0 "$ppid" 2>/dev/null && fail "zc ping did not notice its remote core was killed within 5 s"
+elapsed=$(( $(ms) - t0 ))
+wait "$ppid"
+rc=$?
+[ "$rc" -eq 1 ] || fail "zc ping exited $rc after its remote core was killed, want 1"
+grep -q "remote core on '$name' left" "$TMP/ping.err" || fail "ping's message unclear: $(cat "$TMP/ping.err")"
+echo "ok: zc ping noticed its remote core's death in $elapsed ms, mid-interval"
 echo "all peer-loss checks passed"

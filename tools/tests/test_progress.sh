@@ -70,4 +70,16 @@ echo "ok: a progress line in place on a terminal"
 on_tty "cli-pg-d-$$" --no-progress
 [ -s "$TMP/tty" ] && fail "terminal: --no-progress still printed: $(cat "$TMP/tty")"
 echo "ok: --no-progress on a terminal prints nothing"
+
+# A recv writing its data to the terminal shows no line over it.
+name="cli-pg-e-$$"
+timeout 60 script -qec "\"$ZC\" recv '$name'" /dev/null >"$TMP/tty" </dev/null &
+rpid=$!
+sleep 0.3
+( echo "first line"; sleep 1.5; echo "second line" ) |
+	timeout 60 "$ZC" send "$name" 2>"$TMP/send.err" || fail "send exited $?: $(cat "$TMP/send.err")"
+wait "$rpid" || fail "recv on a terminal exited $?: $(cat "$TMP/tty")"
+grep -q "second line" "$TMP/tty" || fail "recv on a terminal lost its data: $(cat "$TMP/tty")"
+grep -q "received" "$TMP/tty" && fail "recv writing to a terminal drew a progress line: $(cat -v "$TMP/tty")"
+echo "ok: no progress line over data written to the terminal"
 echo "all progress checks passed"
