@@ -303,7 +303,10 @@ static void report_lost_receiver(struct sender *s, const struct sr_opts *o)
 	while (reserve_some(s, b, 16) > 0)
 		;
 	lost = s->read - s->confirmed;
-	if (!lost)
+	if (!s->read)
+		zc_errorf("the receiver on '%s' left before the end of the stream, "
+			  "before any input was read", o->uri);
+	else if (!lost)
 		zc_errorf("the receiver on '%s' left before the end of the stream; "
 			  "it had written out all %llu bytes read so far",
 			  o->uri, (unsigned long long)s->read);

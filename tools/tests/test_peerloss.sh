@@ -8,18 +8,27 @@
 head -c 1048576 /dev/urandom >"$TMP/in" || fail "cannot make input"
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
-# peer_loss NAME TRICKLE(0|1)
+# peer_loss NAME TRICKLE(0|1) FIRST(recv|send): the first one is the host.
+# The sender's stdin is the FIFO opened read-write, so opening it does not
+# wait for the writer (and the input never ends by itself).
 peer_loss() {
 	name=$1
 	rm -f "$TMP/fifo" "$TMP/partial"
 	mkfifo "$TMP/fifo" || fail "mkfifo"
+	if [ "$3" = send ]; then
+		timeout 60 "$ZC" send "$name" 0<>"$TMP/fifo" 2>"$TMP/send.err" &
+		spid=$!
+		sleep 0.2
+	fi
 	# No timeout(1) in front: the SIGKILL must reach zc recv itself.
 	"$ZC" recv "$name" >"$TMP/partial" 2>"$TMP/recv.err" &
 	rpid=$!
 	PIDS="$PIDS $rpid"
-	sleep 0.2
-	timeout 60 "$ZC" send "$name" <"$TMP/fifo" 2>"$TMP/send.err" &
-	spid=$!
+	if [ "$3" = recv ]; then
+		sleep 0.2
+		timeout 60 "$ZC" send "$name" 0<>"$TMP/fifo" 2>"$TMP/send.err" &
+		spid=$!
+	fi
 	# 64 KiB at once, then either silence or 1000 bytes every 0.1 s, the
 	# pipe held open for 30 s either way: the input never ends by itself.
 	(
@@ -68,11 +77,13 @@ peer_loss() {
 		fail "trickle=$2: read $read bytes but only $got reached the receiver: input taken after it died"
 	head -c "$got" "$TMP/in" | cmp -s - "$TMP/partial" ||
 		fail "trickle=$2: what the receiver wrote is not a prefix of the input"
-	echo "ok: trickle=$2: noticed in $elapsed ms: $(cat "$TMP/send.err")"
+	echo "ok: trickle=$2, $3 first: noticed in $elapsed ms: $(cat "$TMP/send.err")"
 }
 
-peer_loss "cli-pl-a-$$" 0
-peer_loss "cli-pl-b-$$" 1
+peer_loss "cli-pl-a-$$" 0 recv
+peer_loss "cli-pl-b-$$" 1 recv
+peer_loss "cli-pl-e-$$" 0 send
+peer_loss "cli-pl-f-$$" 1 send
 
 # The other way round: the sender SIGKILLed while its input is quiet. The
 # receiver says so within 5 s, exits 1, and what it wrote is a prefix of
