@@ -25,6 +25,17 @@ typedef u32 uint32_t;
 typedef u64 uint64_t;
 #endif
 
+#if defined(__clang__) && defined(ZC_PROBES)
+/*
+ * The USDT probes (sys/sdt.h's macros) pass empty variadic arguments, a
+ * GNU extension clang -pedantic reports at each use here: an application
+ * built with -std=c99 -pedantic -Werror must still be able to include us.
+ * Only that one diagnostic, only in this header (popped at its end).
+ */
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wgnu-zero-variadic-macro-arguments"
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -535,5 +546,8 @@ static inline void zc_chan_bind(struct zc_channel *ch, uint8_t *base,
 
 #ifdef __cplusplus
 }
+#endif
+#if defined(__clang__) && defined(ZC_PROBES)
+#pragma clang diagnostic pop
 #endif
 #endif /* ZC_DATAPLANE_H */

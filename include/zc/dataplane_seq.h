@@ -19,7 +19,10 @@
  * header's prod counts frames sent, for observers; the receiver never
  * reads it. Every word read from shared memory is checked as in the ring.
  */
-#ifndef ZC_DATAPLANE_SEQ_H
+#ifndef ZC_DATAPLANE_H
+/* Included on its own: dataplane.h includes us where the calls need us. */
+#include "dataplane.h"
+#elif !defined(ZC_DATAPLANE_SEQ_H)
 #define ZC_DATAPLANE_SEQ_H
 
 #define ZC__SEQ_WORD_OFF	__builtin_offsetof(struct zc_frame_hdr, msg_id)
@@ -241,4 +244,4 @@ static inline void zc__seq_reset_dir(uint8_t *base, const struct zc_geom *g,
 	}
 }
 
-#endif /* ZC_DATAPLANE_SEQ_H */
+#endif /* ZC_DATAPLANE_H, ZC_DATAPLANE_SEQ_H */

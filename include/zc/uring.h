@@ -22,8 +22,20 @@
 #ifndef ZC_URING_H
 #define ZC_URING_H
 
-#include <liburing.h>
 #include "region.h"
+
+/*
+ * liburing.h needs POSIX.1-2008 (sigset_t, AT_FDCWD): pulled in for a
+ * program compiled with it (the default gnu modes define it), merely
+ * declared for one compiled as strict ISO C (-std=c99), which includes
+ * <liburing.h> itself, with _POSIX_C_SOURCE set, where it uses io_uring.
+ */
+#if defined(_POSIX_C_SOURCE) && _POSIX_C_SOURCE >= 200809L
+#include <liburing.h>
+#else
+struct io_uring;
+struct io_uring_cqe;
+#endif
 
 #ifdef __cplusplus
 extern "C" {
