@@ -80,6 +80,8 @@ struct zc_region {
 	int forgotten;			/* the last peer was forgotten (evicted, region reset) */
 	int fresh;			/* the memory is new and zeroed (renew) */
 	struct io_uring *arm_ring;	/* the app ring zc_uring_arm() armed, or NULL */
+	int uring_bell_stale;		/* its doorbell poll is on a doorbell we renewed */
+	int uring_watch_needed;		/* its peer watch is not on the current peer */
 	uint32_t epochs[ZC_CHANNELS_MAX]; /* our announcements' epochs (private) */
 	struct zc__chan *stale;		/* handles of a lost peer's channels, detached */
 	int peer_gone;			/* sticky once noticed, until a new peer */

@@ -261,6 +261,8 @@ static int forget_peer(zc_region *r)
 	pthread_mutex_unlock(&r->lock);
 	if (rc)
 		return rc;	/* the next call tries again: nobody gets old memory */
+	r->uring_bell_stale |= r->ops->renew != NULL;
+	r->uring_watch_needed = 1;
 	r->generation++;
 	zc__region_format(r);
 	r->forgotten = 1;

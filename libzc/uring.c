@@ -56,6 +56,8 @@ int zc_uring_arm(zc_region *r, struct io_uring *ring, uint64_t user_data)
 		return -EINVAL;	/* 0 marks the library's own kick writes */
 	r->ring_user_data = user_data;
 	r->arm_ring = ring;
+	r->uring_bell_stale = 0;
+	r->uring_watch_needed = r->peer_fd < 0;
 	rc = arm(r, ring);
 	return rc ? rc : arm_peer_watch(r, ring);
 }
@@ -70,8 +72,11 @@ void zc__uring_rearm(zc_region *r)
 {
 	if (!r->arm_ring || !r->ring_user_data)
 		return;
-	if (arm(r, r->arm_ring) == 0)
-		arm_peer_watch(r, r->arm_ring);
+	if (r->uring_bell_stale && arm(r, r->arm_ring) == 0)
+		r->uring_bell_stale = 0;
+	if (r->uring_watch_needed && r->peer_fd >= 0 &&
+	    arm_peer_watch(r, r->arm_ring) == 0)
+		r->uring_watch_needed = 0;
 }
 
 int zc_uring_handle(zc_region *r, struct io_uring *ring,
