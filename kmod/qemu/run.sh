@@ -275,7 +275,7 @@ boot_and_judge() {
 	fi
 	sed -n "s/^ZC-BENCH /kmod\/qemu: [$kver] /p" "$log"
 	sed -n "s/^ZC-ZCBENCH /kmod\/qemu: [$kver] zc bench /p" "$log"
-	sed -n "s/^\(harden\|khost\): /kmod\/qemu: [$kver] \1: /p" "$log"
+	sed -n "s/^\(harden\|khost\|uringbuf\): /kmod\/qemu: [$kver] \1: /p" "$log"
 	echo "kmod/qemu: [$kver] boot+tests $((t2 - t1))s, log $log"
 	if [ "$fail" != 0 ]; then
 		echo "---- [$kver] guest log (tail) ----"

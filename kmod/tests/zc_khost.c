@@ -100,8 +100,29 @@ static void *stalled_io(void *arg)
 	return NULL;
 }
 
+/*
+ * The old code's failure also stalled this test: its poll() took the lock
+ * the stalled copy held. Resolve the faults after a while in any case, so
+ * such a failure is reported, not timed out.
+ */
+static int wd_uffd;
+static struct uffdio_range wd_range;
+static volatile int wd_fired;
+
+static void *watchdog(void *arg)
+{
+	struct uffdio_zeropage zp = { .range = wd_range };
+
+	(void)arg;
+	sleep(8);
+	wd_fired = 1;
+	ioctl(wd_uffd, UFFDIO_ZEROPAGE, &zp);
+	return NULL;
+}
+
 static void uffd_vs_accept(void)
 {
+	pthread_t twd;
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg;
 	struct uffdio_zeropage zp;
@@ -124,6 +145,8 @@ static void uffd_vs_accept(void)
 	reg.range.len = 2 * pg;
 	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
 	EXPECT_OK(ioctl(uffd, UFFDIO_REGISTER, &reg));
+	wd_uffd = uffd;
+	wd_range = reg.range;
 
 	a = start_echo();
 	CHECK(wait_accepted(0, 10), "first remote not accepted");
@@ -142,18 +165,21 @@ static void uffd_vs_accept(void)
 	CHECK(pthread_create(&tw, NULL, stalled_io, &w) == 0, "thread");
 	CHECK(pthread_create(&tr, NULL, stalled_io, &r) == 0, "thread");
 	usleep(300000);		/* both are inside their user copy now */
+	CHECK(pthread_create(&twd, NULL, watchdog, NULL) == 0, "thread");
 
 	/* the remote goes and another comes: its bind must not wait on them */
 	stop_echo(a);
 	t0 = zc_now();
 	b = start_echo();
-	if (!wait_accepted(0, 5)) {
+	if (!wait_accepted(0, 5) || wd_fired) {
 		/* let the old code's bind finish, then fail */
 		zp = (struct uffdio_zeropage){ .range = reg.range };
 		ioctl(uffd, UFFDIO_ZEROPAGE, &zp);
 		FAIL("a remote's bind waited on a user copy stalled in userfaultfd");
 	}
 	dt = zc_now() - t0;
+	pthread_cancel(twd);
+	pthread_join(twd, NULL);
 
 	/* release the copies: the write's file talked to the lost remote */
 	zp = (struct uffdio_zeropage){ .range = reg.range };
