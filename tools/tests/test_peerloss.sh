@@ -29,25 +29,28 @@ peer_loss() {
 		timeout 60 "$ZC" send "$name" 0<>"$TMP/fifo" 2>"$TMP/send.err" &
 		spid=$!
 	fi
-	# 64 KiB at once, then either silence or 1000 bytes every 0.1 s, the
+	# 64 KiB at once, then either silence or the next 1000 bytes every 0.1 s, the
 	# pipe held open for 30 s either way: the input never ends by itself.
 	(
 		head -c 65536 "$TMP/in"
 		i=0
 		while [ $i -lt 300 ]; do
 			sleep 0.1
-			[ "$2" = 1 ] && { head -c 1000 "$TMP/in" || exit 0; }
+			[ "$2" = 1 ] && { tail -c +$((65537 + i * 1000)) "$TMP/in" | head -c 1000 || exit 0; }
 			i=$((i + 1))
 		done
 	) >"$TMP/fifo" 2>/dev/null &
 	wpid=$!
 	PIDS="$PIDS $wpid"
+	# Kill it once data flows: the first 64 KiB, and a few chunks trickled.
+	want=65536
+	[ "$2" = 1 ] && want=68536
 	for _ in $(seq 300); do
-		[ "$(wc -c <"$TMP/partial")" -ge 65536 ] && break
+		[ "$(wc -c <"$TMP/partial")" -ge $want ] && break
 		sleep 0.05
 	done
-	[ "$(wc -c <"$TMP/partial")" -ge 65536 ] ||
-		fail "trickle=$2: the receiver never got the first 64 KiB: $(cat "$TMP/recv.err" "$TMP/send.err")"
+	[ "$(wc -c <"$TMP/partial")" -ge $want ] ||
+		fail "trickle=$2: the receiver never got $want bytes: $(cat "$TMP/recv.err" "$TMP/send.err")"
 	kill -9 "$rpid"
 	t0=$(ms)
 	while kill -0 "$spid" 2>/dev/null && [ $(( $(ms) - t0 )) -lt 5000 ]; do
