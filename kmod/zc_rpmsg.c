@@ -300,9 +300,13 @@ static ssize_t zc_ept_write(struct file *file, const char __user *ubuf,
 	if (len > zc_ept_max(kh))
 		return -EMSGSIZE;
 	/* The copy first, with no lock held and no slot reserved. */
-	bounce = vmemdup_user(ubuf, max_t(size_t, len, 1));
-	if (IS_ERR(bounce))
-		return PTR_ERR(bounce);
+	bounce = kvmalloc(max_t(size_t, len, 1), GFP_KERNEL);
+	if (!bounce)
+		return -ENOMEM;
+	if (copy_from_user(bounce, ubuf, len)) {
+		kvfree(bounce);
+		return -EFAULT;
+	}
 	for (;;) {
 		seq = atomic64_read(&kh->bell_seq);
 		ret = -EPIPE;

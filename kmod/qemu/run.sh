@@ -44,11 +44,12 @@ LIBZC_TESTS="basic frag kicks peer uring seq stress"
 APT="apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3"
 
 # ---- 1. packages -----------------------------------------------------------
-# Kernel headers are not installed: each kernel's headers are unpacked
-# into the cache (6.12's headers package would pull in its image, and
-# with it systemd and an initramfs build).
+# The kernels built for here are not installed: each one's headers are
+# unpacked into the cache (6.12's headers package would pull in its image,
+# and with it systemd and an initramfs build). linux-headers-amd64 is for
+# trace/tests/kmod_guest.sh, which builds against the installed 6.1.
 PKGS="qemu-system-x86 busybox-static cpio gzip liburing-dev build-essential
-      gcc-12 libc6-dev kmod pahole"
+      gcc-12 libc6-dev kmod pahole linux-headers-amd64"
 if [ "${ZC_SKIP_APT:-0}" != 1 ]; then
 	missing=
 	for p in $PKGS; do
@@ -125,10 +126,17 @@ fetch_kernel() {
 	touch "$dir/.complete"
 }
 
+# Where trace/tests/kmod_guest.sh looks for a guest kernel (the old layout).
+link_old_layout() {
+	mkdir -p "$BUILD/cache"
+	ln -sfn "$CACHE/$1/root" "$BUILD/cache/img-$1"
+}
+
 # ---- 3. the module, built from a DKMS-shaped copy of the sources, per kernel
 mkdir -p "$BUILD" "$CACHE"
 for kver in $KERNELS; do
 	fetch_kernel "$kver"
+	link_old_layout "$kver"
 	MOD=$BUILD/$kver/mod
 	rm -rf "$MOD"
 	mkdir -p "$MOD/uapi" "$MOD/include"
@@ -244,14 +252,14 @@ boot_and_judge() {
 
 	for t in $plan; do
 		if grep -q "^ZC-TEST PASS $t\$" "$log"; then
-			echo "PASS [$kver] $t"
+			echo "PASS $t [$kver]"
 			npass=$((npass + 1))
 		elif grep -q "^ZC-TEST FAIL $t" "$log"; then
-			echo "FAIL [$kver] $t"
+			echo "FAIL $t [$kver]"
 			nfail=$((nfail + 1))
 			fail=1
 		else
-			echo "MISSING [$kver] $t"
+			echo "MISSING $t [$kver]"
 			nfail=$((nfail + 1))
 			fail=1
 		fi
