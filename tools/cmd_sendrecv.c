@@ -11,6 +11,11 @@
  * copy, few system calls) and ends with an empty message; the receiver
  * hands the slots to writev, releases them, and answers the empty message
  * with one of its own, so the sender exits 0 only once everything arrived.
+ * Before each read of its input the sender checks that the receiver is
+ * still there (every 250 ms while the input is quiet), so one that died is
+ * noticed within about a second and no input is taken for it; since a slot
+ * comes back only once its bytes were written out, the sender can then say
+ * how much of what it read the receiver confirmed.
  */
 #include <errno.h>
 #include <fcntl.h>
