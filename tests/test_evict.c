@@ -70,6 +70,7 @@ static int lingerer(void *arg)
 {
 	zc_region *r;
 	zc_channel *ch;
+	int rc;
 
 	(void)arg;
 	if (zc_attach(region, 5000, &r) || zc_channel_open(r, "t", 2, 1000, &ch))
@@ -81,7 +82,10 @@ static int lingerer(void *arg)
 		return 4;
 	scribble(r);
 	say(to_parent[1], 'd');
-	return saw_host_gone(r);	/* no zc_close: it just exits */
+	rc = saw_host_gone(r);
+	zc_channel_close(ch);	/* into its old memory: nobody reads it */
+	zc_close(r);
+	return rc;
 }
 
 /* B: breaks the host's channel with a message id out of sequence. */
@@ -104,11 +108,13 @@ static int breaker(void *arg)
 	h->msg_id += 5;	/* the host reads it after our word */
 	say(to_parent[1], 'r');
 	rc = saw_host_gone(r);
-	if (rc)
-		return rc;
-	scribble(r);	/* evicted: whatever it writes now reaches nobody */
-	say(to_parent[1], 'd');
-	return 0;
+	if (rc == 0) {
+		scribble(r);	/* evicted: whatever it writes now reaches nobody */
+		say(to_parent[1], 'd');
+	}
+	zc_channel_close(ch);
+	zc_close(r);
+	return rc;
 }
 
 static zc_region *attach_new(zc_region *h)
