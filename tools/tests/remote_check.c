@@ -10,7 +10,8 @@
  *           ones whole;
  *   hostile a host that skips message ids gets a clear error from the
  *           remote, which exits 1 instead of echoing garbage or crashing;
- *   killed  a host SIGKILLed mid-service (no goodbye): the remote notices
+ *   killed  a host SIGKILLed mid-service (no goodbye), in each --wait
+ *           mode: the remote notices
  *           and exits 0;
  *   stopped a remote stopped by SIGTERM exits 128 + SIGTERM, never 0, so
  *           a stop is never mistaken for a host that left.
@@ -294,10 +295,10 @@ static void check_hostile(const char *uri)
  * only the kernel closing its descriptors. The remote must notice by
  * itself and exit 0 ("the host left"), as a core whose host crashed would.
  */
-static void check_host_killed(const char *uri)
+static void check_host_killed(const char *uri, const char *wait)
 {
 	char *argv[] = { "zc", "remote", (char *)uri, "--mode", "echo",
-			 "--quiet", NULL };
+			 "--wait", (char *)wait, "--quiet", NULL };
 	int ready[2], rc, st;
 	pid_t host, pid;
 	uint64_t t0;
@@ -352,8 +353,8 @@ static void check_host_killed(const char *uri)
 	t0 = now_ns();
 	rc = reap_remote(pid, "its host was SIGKILLed");
 	CHECK(rc == 0, "remote exited %d after its host was killed, want 0", rc);
-	printf("ok: killed host: the remote noticed by itself in %.0f ms and exited 0\n",
-	       (double)(now_ns() - t0) / 1e6);
+	printf("ok: killed host: the remote (--wait %s) noticed by itself in %.0f ms and exited 0\n",
+	       wait, (double)(now_ns() - t0) / 1e6);
 }
 
 static void check_stopped(const char *uri)
@@ -381,7 +382,9 @@ static void check_stopped(const char *uri)
 
 int main(int argc, char **argv)
 {
+	static const char *const waits[] = { "spin", "busy", "sleep", "uring" };
 	char uri[128];
+	size_t i;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: remote_check ZC URI-PREFIX\n");
@@ -398,8 +401,10 @@ int main(int argc, char **argv)
 	check_announce(uri);
 	snprintf(uri, sizeof(uri), "%s-hostile", argv[2]);
 	check_hostile(uri);
-	snprintf(uri, sizeof(uri), "%s-killed", argv[2]);
-	check_host_killed(uri);
+	for (i = 0; i < sizeof(waits) / sizeof(waits[0]); i++) {
+		snprintf(uri, sizeof(uri), "%s-killed-%s", argv[2], waits[i]);
+		check_host_killed(uri, waits[i]);
+	}
 	snprintf(uri, sizeof(uri), "%s-stopped", argv[2]);
 	check_stopped(uri);
 	return 0;
