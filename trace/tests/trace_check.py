@@ -393,19 +393,19 @@ def scenario_emitter(a, in_ns=False, no_btf=False):
     check(count("send_recv", 3) == 5, "a burst of 5 matched across the wrap")
     check(count("send_recv", 4) == 1 and count("reserve_send", 4) == 1,
           "reserve->send sampled once")
-    # chan 2: frames ~140 ms and ~300 ms old (see probe_emitter.c); a
-    # thread matching its own send would see ~0 and ~440 ms instead.
+    # chan 2: frames at least 140 ms and 300 ms old (see probe_emitter.c); a
+    # thread matching its own send would see one of ~0 instead. Sleeps only
+    # ever run long on a busy machine, so only the lower bound is checked:
+    # both samples at 2^27 ns (134 ms) or more, never in a bucket below.
     b2 = hists.get(("send_recv", 2), {"buckets": []})["buckets"]
-    by_lo = {b["lo_ns"]: b["count"] for b in b2}
-    check(count("send_recv", 2) == 2 and by_lo.get(1 << 27) == 1 and
-          by_lo.get(1 << 28) == 1,
+    check(count("send_recv", 2) == 2 and all(b["lo_ns"] >= 1 << 27 for b in b2),
           f"same id both ways: each recv matched the other thread's send {b2}")
-    # chan 8: two regions, same index and ids; id 1 frames ~140 and ~300 ms
-    # old when each receiver takes its own peer's (probe_emitter.c).
+    # chan 8: two regions, same index and ids; id 1 frames at least 140 and
+    # 300 ms old when each receiver takes its own peer's (probe_emitter.c),
+    # ~0 when one took the other region's: two samples 134 ms or older.
     b8 = hists.get(("send_recv", 8), {"buckets": []})["buckets"]
-    by_lo = {b["lo_ns"]: b["count"] for b in b8}
-    check(count("send_recv", 8) == 4 and by_lo.get(1 << 27) == 1 and
-          by_lo.get(1 << 28) == 1,
+    old = sum(b["count"] for b in b8 if b["lo_ns"] >= 1 << 27)
+    check(count("send_recv", 8) == 4 and old >= 2,
           f"two regions on one channel index: each receiver kept its peer {b8}")
     rs = hists.get(("reserve_send", 4), {"buckets": []})["buckets"]
     check(all(b["lo_ns"] >= 1 << 22 for b in rs),
