@@ -82,7 +82,11 @@ int zc_wait_tx(zc_channel *ch, int timeout_ms);
 /*
  * Copy @len bytes out as one message, fragmenting it over as many slots as
  * it needs (waiting for slots: back-pressure, never a drop). Returns @len,
- * -EMSGSIZE above the region's max_msg, or another negative errno.
+ * -EMSGSIZE above the region's max_msg, or another negative errno. Returns
+ * within @timeout_ms also mid-message: -ETIMEDOUT (-EAGAIN for 0) means the
+ * message was not delivered; if part of it went out, the next frame sent
+ * on @ch carries ZC_FRAME_ABORT, so the reader discards that part and says
+ * so (stats.tx_aborted counts these).
  */
 ssize_t zc_write(zc_channel *ch, const void *buf, size_t len, int timeout_ms);
 
@@ -90,11 +94,16 @@ ssize_t zc_write(zc_channel *ch, const void *buf, size_t len, int timeout_ms);
  * Receive one whole message into @buf, reassembling its fragments. Returns
  * its length; -EMSGSIZE if it is longer than @cap (the message stays
  * queued: zc_next_size() tells how much room it needs); -EBADMSG if its
- * fragments are out of sequence.
+ * fragments are out of sequence. Returns within @timeout_ms also between
+ * fragments (-ETIMEDOUT, -EAGAIN for 0): what arrived is kept and the next
+ * call resumes the message, into any buffer large enough. -ECANCELED: the
+ * writer abandoned the message being read (ZC_FRAME_ABORT); the part is
+ * discarded (stats.rx_aborted) and the next call reads the next message.
+ * A writer lost mid-message: -EPIPE, the part counted in rx_aborted too.
  */
 ssize_t zc_read(zc_channel *ch, void *buf, size_t cap, int timeout_ms);
 
-/* Length of the next message zc_read() would return, waiting for it. */
+/* Length of the next message zc_read() would return (a half-read one first), waiting for it. */
 ssize_t zc_next_size(zc_channel *ch, int timeout_ms);
 
 #ifdef __cplusplus
