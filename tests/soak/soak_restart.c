@@ -7,6 +7,9 @@
  *
  *   soak_restart [--mode ring|seq] [--restarts N] [--seed S] [--uri PREFIX]
  *
+ * PREFIX names a fresh shm region (made unique with the mode and pid), or
+ * is a kmod:/dev/zcN URI used as is (the kmod backend, in the QEMU guest).
+ *
  * Host -> remote: zero-copy frames (zc_reserve_burst/zc_send_burst), each
  * {seq, len, crc32c} + a body derived from seq, seq counting up over the
  * whole run. The remote checks each frame, reports its seq to the host over
@@ -407,7 +410,11 @@ static int host_main(const char *mode, int restarts, const char *prefix)
 
 	seen_cap = 1 << 16;
 	seen = calloc(seen_cap, 1);
-	snprintf(uri, sizeof(uri), "%s-%s-%d", prefix, mode, (int)getpid());
+	/* A kmod: URI names the device itself (the QEMU guest); a shm name is made unique. */
+	if (!strncmp(prefix, "kmod:", 5))
+		snprintf(uri, sizeof(uri), "%s", prefix);
+	else
+		snprintf(uri, sizeof(uri), "%s-%s-%d", prefix, mode, (int)getpid());
 	zc_params_default(&prm);
 	prm.slot_size = SLOT_SIZE;
 	prm.slots = SLOTS;
