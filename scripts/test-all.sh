@@ -18,10 +18,12 @@
 #   ZC_SKIP_KMOD=1   leave the QEMU step out (counted as a skipped step, so
 #                    it fails the run unless ZC_ALLOW_SKIP=1)
 #   ZC_FUZZ_SECONDS  seconds per fuzz target (default 20)
+#   ZC_BUILD=DIR     put the build products in DIR instead of build/ (a
+#                    second run beside another one)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
-B=$top/build
+B=${ZC_BUILD:-$top/build}
 scripts/setup.sh || exit 1
 strict=1
 [ "${ZC_ALLOW_SKIP:-0}" = 1 ] && strict=0
