@@ -13,7 +13,8 @@
 #      or exact releases to run, default every series found),
 #      ZC_QEMU_TIMEOUT (s per boot, default 480: only reached on a hang),
 #      ZC_SKIP_APT=1 (install no packages), ZC_ONLY="test ..." (run a
-#      subset, for development).
+#      subset, for development), ZC_REPEAT=N (each boot runs the suite N
+#      times; every round must pass).
 # Exit status: 0 when every planned test passed on every kernel and each
 # kernel log is clean.
 set -euo pipefail
@@ -22,7 +23,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 KMOD=$(dirname "$HERE")
 ROOT=$(dirname "$KMOD")
 BUILD=${ZC_KMOD_BUILD:-$ROOT/build/kmod}
-TIMEOUT=${ZC_QEMU_TIMEOUT:-480}
+TIMEOUT=${ZC_QEMU_TIMEOUT:-$((480 * ${ZC_REPEAT:-1}))}
 if [ -n "${ZC_KMOD_CACHE:-}" ]; then
 	CACHE=$ZC_KMOD_CACHE
 elif mkdir -p /var/cache/zc-kmod 2>/dev/null && [ -w /var/cache/zc-kmod ]; then
@@ -219,6 +220,10 @@ cp "$HERE/init.sh" "$RD/init"
 if [ -n "${ZC_ONLY:-}" ]; then
 	printf '%s\n' $ZC_ONLY >"$RD/only"
 fi
+# ZC_REPEAT=N runs the suite N times in each boot (hunting a flaky test):
+# every round of every test must pass.
+REPEAT=${ZC_REPEAT:-1}
+[ "$REPEAT" = 1 ] || echo "$REPEAT" >"$RD/repeat"
 chmod 755 "$RD/init" "$RD"/tests/*
 mknod -m 600 "$RD/dev/console" c 5 1 2>/dev/null || true
 
@@ -251,7 +256,9 @@ boot_and_judge() {
 		{ echo "FAIL [$kver] the guest did not run $kver"; fail=1; }
 
 	for t in $plan; do
-		if grep -q "^ZC-TEST PASS $t\$" "$log"; then
+		want=$REPEAT
+		[ "$t" != dmesg_clean ] || want=1	# after the last round only
+		if [ "$(grep -c "^ZC-TEST PASS $t\$" "$log")" = "$want" ]; then
 			echo "PASS $t [$kver]"
 			npass=$((npass + 1))
 		elif grep -q "^ZC-TEST FAIL $t" "$log"; then

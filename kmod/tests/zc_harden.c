@@ -109,7 +109,24 @@ static void full_counter_writer(void)
 		/* blocks: the counter has no room */
 		_exit(write(kick, &one, 8) == 8 ? 0 : 1);
 	}
-	usleep(200000);
+	/* until it sleeps in eventfd_write() (wchan), 2 s at most */
+	t0 = zc_now();
+	for (;;) {
+		char path[64], wchan[64] = "";
+		int wfd;
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);
+		wfd = open(path, O_RDONLY);
+		n = wfd >= 0 ? read(wfd, wchan, sizeof(wchan) - 1) : -1;
+		if (wfd >= 0)
+			close(wfd);
+		if (n > 0 && !strncmp(wchan, "eventfd_write", 13))
+			break;
+		if (zc_now() - t0 > 2.0)
+			break;
+		usleep(10000);
+	}
 	CHECK(waitpid(pid, &st, WNOHANG) == 0, "the writer did not block");
 	EXPECT_OK(zc_bind(fd, ZC_ROLE_HOST, db, kick));
 	t0 = zc_now();

@@ -102,7 +102,7 @@ static void *stalled_io(void *arg)
 
 /*
  * The old code's failure also stalled this test: its poll() took the lock
- * the stalled copy held. Resolve the faults after a while in any case, so
+ * the stalled copy held. Resolve the faults after 20 s in any case, so
  * such a failure is reported, not timed out.
  */
 static int wd_uffd;
@@ -114,7 +114,7 @@ static void *watchdog(void *arg)
 	struct uffdio_zeropage zp = { .range = wd_range };
 
 	(void)arg;
-	sleep(8);
+	sleep(20);
 	wd_fired = 1;
 	ioctl(wd_uffd, UFFDIO_ZEROPAGE, &zp);
 	return NULL;
@@ -171,7 +171,7 @@ static void uffd_vs_accept(void)
 	stop_echo(a);
 	t0 = zc_now();
 	b = start_echo();
-	if (!wait_accepted(0, 5) || wd_fired) {
+	if (!wait_accepted(0, 10) || wd_fired) {
 		/* let the old code's bind finish, then fail */
 		zp = (struct uffdio_zeropage){ .range = reg.range };
 		ioctl(uffd, UFFDIO_ZEROPAGE, &zp);
