@@ -82,6 +82,15 @@ void zc__uring_rearm(zc_region *r)
 int zc_uring_handle(zc_region *r, struct io_uring *ring,
 		    const struct io_uring_cqe *cqe)
 {
+	/*
+	 * -EBADF: a poll queued on a doorbell or peer descriptor that a new
+	 * peer replaced before the app submitted it. Poll what is current.
+	 */
+	if (cqe->res == -EBADF) {
+		int rc = arm(r, ring);
+
+		return rc ? rc : arm_peer_watch(r, ring);
+	}
 	if (cqe->res < 0 && cqe->res != -ECANCELED)
 		return cqe->res == -EINVAL ? -EOPNOTSUPP : cqe->res;
 	if (cqe->res > 0 && (cqe->res & HANGUP_BITS)) {
