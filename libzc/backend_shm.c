@@ -55,6 +55,7 @@ struct shm_ctx {
 	int conn_fd;
 	enum zc_huge huge;	/* the policy the host was created with */
 	uint64_t huge_page;	/* its huge page size */
+	unsigned int huge_size_flag; /* MFD_HUGE_* for a hugetlbfs mount's page size */
 	uint64_t size;		/* the region's size, before page alignment */
 	char name[NAME_MAX_LEN + 1];
 };
@@ -159,11 +160,8 @@ static int make_memory(zc_region *r, struct shm_ctx *c, void **base,
 		unsigned int fl = MFD_HUGETLB;
 		uint64_t size = zc_align_up(c->size, c->huge_page);
 
-		/* Another page size than the default: say which (its log2). */
-		if (c->huge_page != HUGE_PAGE)
-			fl |= (12U + zc_log2_u32((uint32_t)(c->huge_page >> 12)))
-			      << MFD_HUGE_SHIFT;
-		rc = sealed_memory(c->name, fl, size, &c->mem_fd, base);
+		rc = sealed_memory(c->name, fl | c->huge_size_flag, size,
+				   &c->mem_fd, base);
 		if (rc == 0) {
 			r->backend_name = "shm-hugetlb";
 			*mapped = size;
@@ -198,10 +196,19 @@ static int shm_create(zc_region *r, const char *target,
 	c->size = size;
 	if (c->huge != ZC_HUGE_NO && p->hugetlbfs) {
 		rc = hugetlbfs_page(p->hugetlbfs, &c->huge_page);
-		if (rc) {
+		if (rc && c->huge == ZC_HUGE_REQUIRE) {
 			fprintf(stderr, "zc: %s is not a hugetlbfs mount\n",
 				p->hugetlbfs);
 			goto fail;
+		}
+		if (rc) {
+			fprintf(stderr, "zc: %s is not a hugetlbfs mount; using normal pages\n",
+				p->hugetlbfs);
+			c->huge = ZC_HUGE_NO;
+		} else {
+			/* The mount's page size, by its log2 (MFD_HUGE_2MB etc.). */
+			c->huge_size_flag = (12U + zc_log2_u32((uint32_t)
+					     (c->huge_page >> 12))) << MFD_HUGE_SHIFT;
 		}
 	}
 	c->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC |
@@ -339,6 +346,7 @@ static int shm_renew(zc_region *r)
 {
 	struct shm_ctx *c = r->bctx;
 	struct shm_ctx old = *c;
+	const char *old_name = r->backend_name;
 	uint64_t mapped;
 	void *base;
 	int rc;
@@ -354,6 +362,7 @@ static int shm_renew(zc_region *r)
 		if (c->bell_remote >= 0)
 			close(c->bell_remote);
 		*c = old;
+		r->backend_name = old_name;
 		return rc;
 	}
 	munmap(r->base, r->map_size);
