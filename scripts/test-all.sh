@@ -126,8 +126,12 @@ build_and_test() {
 	done
 	rm -f "$dir/meson-logs/testlog.json"
 	meson test -C "$dir" --print-errorlogs --num-processes 2 "${args[@]}"
-	local rc=$?
+	local rc=$? before=$((step_pass + step_fail + step_skip))
 	tally_meson "$dir" || return 1
+	if [ $((step_pass + step_fail + step_skip)) = "$before" ]; then
+		echo "test-all: no test matched in $dir (suites: ${suites:-all})" >&2
+		return 1
+	fi
 	return $rc
 }
 
