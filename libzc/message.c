@@ -210,15 +210,20 @@ ssize_t zc_next_size(zc_channel *ch, int timeout_ms)
 }
 
 /*
- * The rest of a message did not come in time: keep the @off bytes so far
- * for the next call. Without memory for them, wait for the rest instead
- * (0) rather than lose them.
+ * The rest of a message did not come in time: keep the @off bytes so far,
+ * in a buffer of the message's @total bytes, where the next calls go on
+ * reassembling it (so a caller polling with timeout 0 costs no copy per
+ * call). Without memory for it, wait for the rest instead (0) rather than
+ * lose it.
  */
-static int keep_partial(zc_channel *ch, const uint8_t *dst, size_t off)
+static int keep_partial(zc_channel *ch, const uint8_t *dst, size_t off,
+			uint64_t total)
 {
 	struct zc__chan *lc = zc__lib(ch);
 
-	lc->rd_stash = malloc(off ? off : 1);
+	if (lc->rd_stash)
+		return 1;	/* it is there already */
+	lc->rd_stash = malloc(total ? (size_t)total : 1);
 	if (!lc->rd_stash)
 		return 0;
 	memcpy(lc->rd_stash, dst, off);
@@ -230,19 +235,18 @@ ssize_t zc_read(zc_channel *ch, void *buf, size_t cap, int timeout_ms)
 	struct zc__chan *lc = zc__lib(ch);
 	uint64_t deadline = deadline_of(timeout_ms);
 	uint8_t *dst = buf;
+	size_t off = 0, room = cap;
 	ssize_t size;
-	size_t off = 0;
 
 	if (ch->broken)
 		return ch->broken;
 	if (ch->reasm.active) {
-		/* Resume the message a timed-out call left half read. */
+		/* Resume the message a timed-out call left half read, in its stash. */
 		if (ch->reasm.total > cap)
 			return -EMSGSIZE;
+		dst = lc->rd_stash;
+		room = (size_t)ch->reasm.total;
 		off = (size_t)ch->reasm.got;
-		memcpy(dst, lc->rd_stash, off);
-		free(lc->rd_stash);
-		lc->rd_stash = NULL;
 	} else {
 		size = zc_next_size(ch, timeout_ms);
 		if (size < 0)
@@ -260,11 +264,11 @@ ssize_t zc_read(zc_channel *ch, void *buf, size_t cap, int timeout_ms)
 			struct zc_frame_hdr h;
 
 			rc = expired(zc_wait_rx(ch, ms_left(deadline)), timeout_ms);
-			if ((rc == -ETIMEDOUT || rc == -EAGAIN) &&
-			    !keep_partial(ch, dst, off))
+			if (rc == -ETIMEDOUT || rc == -EAGAIN) {
+				if (keep_partial(ch, dst, off, ch->reasm.total))
+					return rc;
 				rc = zc_wait_rx(ch, -1);
-			if (rc == -ETIMEDOUT || rc == -EAGAIN)
-				return rc;
+			}
 			if (rc) {
 				/* The sender is gone (or broke the channel) mid-message. */
 				zc__read_forget(ch, 1);
@@ -301,7 +305,7 @@ ssize_t zc_read(zc_channel *ch, void *buf, size_t cap, int timeout_ms)
 					 "fragments do not form one message (missing start, overlong or short)");
 		}
 		/* The frame sizes were checked before; the peer may have changed them since. */
-		if (off + (size_t)body > cap) {
+		if (off + (size_t)body > room) {
 			zc_release(ch, &b);
 			zc__read_forget(ch, 0);
 			return zc__break(ch, -EPROTO,
@@ -311,6 +315,12 @@ ssize_t zc_read(zc_channel *ch, void *buf, size_t cap, int timeout_ms)
 		off += (size_t)body;
 		zc_release(ch, &b);
 		if (done)
-			return (ssize_t)off;
+			break;
 	}
+	if (dst != buf) {	/* reassembled in the stash: hand it over */
+		memcpy(buf, dst, off);
+		free(lc->rd_stash);
+		lc->rd_stash = NULL;
+	}
+	return (ssize_t)off;
 }
