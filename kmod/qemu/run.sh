@@ -80,7 +80,14 @@ list_kernels() {
 			END { for (s in last) print last[s] }' | sort -V
 }
 ALL=$(list_kernels)
-if [ -z "$ALL" ] && [ "${ZC_SKIP_APT:-0}" != 1 ]; then
+# A release not in the cache is downloaded: ask for fresh lists first, as
+# an old list names releases the archive may no longer have.
+stale=
+[ -n "$ALL" ] || stale=1
+for k in $ALL; do
+	[ -f "$CACHE/$k/.complete" ] || stale=1
+done
+if [ -n "$stale" ] && [ "${ZC_SKIP_APT:-0}" != 1 ]; then
 	$APT update >/dev/null || die "apt-get update"
 	ALL=$(list_kernels)
 fi
