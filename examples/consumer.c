@@ -42,8 +42,10 @@ int main(int argc, char **argv)
 		zc_release_burst(ch, b, (unsigned int)n);	/* slots go back */
 	}
 	if (rc < 0)
-		fprintf(stderr, "consumer: %s (%s)\n", zc_strerror(rc),
-			ch && zc_channel_error(ch) ? zc_channel_error(ch) : "");
+		fprintf(stderr, "consumer: %s%s%s%s\n", zc_strerror(rc),
+			ch && zc_channel_error(ch) ? " (" : "",
+			ch && zc_channel_error(ch) ? zc_channel_error(ch) : "",
+			ch && zc_channel_error(ch) ? ")" : "");
 	else
 		printf("consumer: %lu messages, %lu out of order\n", got, bad);
 	zc_channel_close(ch);

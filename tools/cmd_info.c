@@ -2,7 +2,7 @@
 /*
  * tools/cmd_info.c - "zc info TARGET": geometry, sides, channels and ring
  * occupancy of a live region (attached briefly as the remote side) or of a
- * region file (a hugetlbfs region, or a snapshot taken with --save).
+ * region file (a snapshot taken with --save).
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -132,6 +132,13 @@ static int echo_fragment(struct service *s, const struct zc_buf *b)
 	if (b->flags & ZC_FRAME_TOTAL)
 		memcpy(&total, p, sizeof(total));
 	body = zc_reasm_feed(&s->reasm, b->flags, b->len, total, max, &done);
+	if (body == -ECANCELED) {
+		/* The writer gave up on the message under way (ZC_FRAME_ABORT):
+		 * drop what we had and take this frame as the next one's start. */
+		s->big_len = 0;
+		body = zc_reasm_feed(&s->reasm, b->flags, b->len, total, max,
+				     &done);
+	}
 	if (body < 0)
 		return body;
 	if (b->flags & ZC_FRAME_TOTAL) {

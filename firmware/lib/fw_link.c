@@ -157,9 +157,10 @@ int zc_fw_announce(struct zc_fw *fw, struct zc_fw_chan *fc, const char *name,
 		ent->name[i] = fc->ch.name[i];
 	zc_store_relaxed(&ent->addr[fw->side], addr);
 	zc_store_relaxed(&ent->mode, ZC_CHAN_MODE_RING);
-	zc_chan_reset(fw->base, &fw->g, e);
-	zc_chan_bind(&fc->ch, fw->base, &fw->g, e, fw->side, fc->tx_owned,
-		     fc->rx_held);
+	/* The mode we just published, never read back: the host can rewrite it. */
+	zc_chan_reset_mode(fw->base, &fw->g, e, ZC_CHAN_MODE_RING);
+	zc_chan_bind_mode(&fc->ch, fw->base, &fw->g, e, fw->side, fc->tx_owned,
+			  fc->rx_held, ZC_CHAN_MODE_RING);
 	fc->ch.src = addr;
 	epoch = zc_load_relaxed(&ent->epoch) + 1;
 	zc_store_relaxed(&ent->epoch, epoch);
@@ -217,13 +218,19 @@ int zc_fw_bind_peer(struct zc_fw *fw, struct zc_fw_chan *fc, const char *name,
 void zc__fw_reannounce(struct zc_fw *fw, struct zc_fw_chan *fc)
 {
 	struct zc_chan_entry *ent = fw_entry(fw, fc->entry);
-	zc_u32 addr = fc->ch.src, epoch;
+	zc_u32 addr = fc->ch.src, epoch, i;
 
 	/* Closed while we reset: a host looking now waits for the new epoch. */
 	zc_store_release(&ent->state[fw->side], ZC_CHAN_CLOSED);
-	zc_chan_reset(fw->base, &fw->g, fc->entry);
-	zc_chan_bind(&fc->ch, fw->base, &fw->g, fc->entry, fw->side,
-		     fc->tx_owned, fc->rx_held);
+	/* Publish again what we announced, from our own copy: the host may
+	 * have rewritten the entry while the channel was down. */
+	for (i = 0; i < ZC_NAME_MAX; i++)
+		ent->name[i] = fc->ch.name[i];
+	zc_store_relaxed(&ent->addr[fw->side], addr);
+	zc_store_relaxed(&ent->mode, ZC_CHAN_MODE_RING);
+	zc_chan_reset_mode(fw->base, &fw->g, fc->entry, ZC_CHAN_MODE_RING);
+	zc_chan_bind_mode(&fc->ch, fw->base, &fw->g, fc->entry, fw->side,
+			  fc->tx_owned, fc->rx_held, ZC_CHAN_MODE_RING);
 	fc->ch.src = addr;
 	fc->want_tx = 0;
 	fc->discarding = 0;

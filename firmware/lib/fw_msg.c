@@ -114,6 +114,9 @@ int zc_fw_recv_msg(struct zc_fw_chan *fc, void *buf, zc_u32 cap)
 			skip = ZC_FRAME_TOTAL_SIZE;
 		}
 		len = zc_reasm_feed(rs, b.flags, b.len, total, cap, &done);
+		if (len == -ZC_ECANCELED)	/* writer gave up: start afresh */
+			len = zc_reasm_feed(rs, b.flags, b.len, total, cap,
+					    &done);
 		if (len == -ZC_EMSGSIZE) {
 			fc->discarding = 1;
 			zc_release_burst(&fc->ch, &b, 1);
