@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <sys/uio.h>
 #include <stdint.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,19 +34,51 @@ uint64_t zc__now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * Drain our doorbell without ever blocking. We made the eventfd
+ * non-blocking, but the peer holds the same open file description and can
+ * clear O_NONBLOCK on it: a plain read() of an empty counter would then
+ * sleep for good. RWF_NOWAIT asks for the non-blocking read per call
+ * (eventfd honours it since Linux 5.12); an older kernel refuses the flag,
+ * and then we read only what a zero-timeout poll() says is there.
+ */
 void zc__bell_drain(zc_region *r)
 {
 	uint64_t v;
+	struct iovec iov = { .iov_base = &v, .iov_len = sizeof(v) };
+	struct pollfd p = { .fd = r->bell_fd, .events = POLLIN };
 
-	/* The eventfd is non-blocking: EAGAIN just means nothing was pending. */
-	if (read(r->bell_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		(void)0;
+	if (preadv2(r->bell_fd, &iov, 1, -1, RWF_NOWAIT) >= 0 ||
+	    (errno != EOPNOTSUPP && errno != EINVAL))
+		return;	/* drained, or nothing was pending (EAGAIN) */
+	if (poll(&p, 1, 0) == 1 && (p.revents & POLLIN))
+		(void)!read(r->bell_fd, &v, sizeof(v));
+}
+
+/*
+ * Kick the peer's doorbell without ever blocking. As above the peer can
+ * clear O_NONBLOCK on it, and it can fill its counter to 2^64-2, where a
+ * blocking write() sleeps until somebody reads: eventfd writes take no
+ * per-call RWF_NOWAIT, so ask poll() first. A counter that is full needs
+ * no kick (its owner is woken already). Only a sleeping peer is kicked,
+ * so this costs nothing on a busy data path.
+ */
+static void kick_write(zc_region *r)
+{
+	static const uint64_t one = 1;
+	struct pollfd p = { .fd = r->kick_fd, .events = POLLOUT };
+
+	if (poll(&p, 1, 0) != 1 || !(p.revents & POLLOUT)) {
+		if (p.revents & (POLLERR | POLLNVAL))
+			__atomic_store_n(&r->peer_gone, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	if (write(r->kick_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		__atomic_store_n(&r->peer_gone, 1, __ATOMIC_RELAXED);
 }
 
 static void ring_doorbell(zc_region *r)
 {
-	static const uint64_t one = 1;
-
 	if (r->kick_ring) {
 		struct io_uring_sqe *sqe = io_uring_get_sqe(r->kick_ring);
 
@@ -59,8 +92,7 @@ static void ring_doorbell(zc_region *r)
 		}
 		/* SQ full: fall back to a direct write rather than lose the kick. */
 	}
-	if (write(r->kick_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		__atomic_store_n(&r->peer_gone, 1, __ATOMIC_RELAXED);
+	kick_write(r);
 }
 
 void zc__kick_always(zc_region *r)
