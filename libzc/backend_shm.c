@@ -493,20 +493,28 @@ static int connect_host(const struct sockaddr_un *sa, socklen_t sl,
 			int wait_host, uint64_t deadline)
 {
 	for (;;) {
-		int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), ms;
+		/*
+		 * Non-blocking: a host that listens but never accepts fills its
+		 * backlog, and a blocking connect() would then sleep past any
+		 * timeout. Full is EAGAIN at once, looked at again like a host
+		 * not up yet; -ETIMEDOUT (-EBUSY without waiting) when it stays so.
+		 */
+		int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC |
+				SOCK_NONBLOCK, 0), ms, err;
 
 		if (fd < 0)
 			return -errno;
 		if (connect(fd, (const struct sockaddr *)sa, sl) == 0)
 			return fd;
+		err = errno;
 		close(fd);
-		if (errno != ECONNREFUSED && errno != ENOENT && errno != EAGAIN)
-			return -errno;
+		if (err != ECONNREFUSED && err != ENOENT && err != EAGAIN)
+			return -err;
 		if (!wait_host)
-			return -ENOENT;
+			return err == EAGAIN ? -EBUSY : -ENOENT;
 		ms = ms_left(deadline);
-		if (ms == 0)
-			return -ENOENT;	/* it never appeared */
+		if (ms == 0)	/* it never appeared, or never took us */
+			return err == EAGAIN ? -ETIMEDOUT : -ENOENT;
 		poll(NULL, 0, ms < 0 || ms > CONNECT_RETRY_MS ? CONNECT_RETRY_MS : ms);
 	}
 }
@@ -543,14 +551,17 @@ static int shm_attach(zc_region *r, const char *target, int timeout_ms,
 	rc = -EPROTO;
 	if (!is_eventfd(c->bell_remote) || !is_eventfd(c->bell_host))
 		goto fail;
-	if (fstat(c->mem_fd, &st) < 0 || !S_ISREG(st.st_mode))
-		goto fail;
-	seals = fcntl(c->mem_fd, F_GET_SEALS);
 	/*
 	 * Unsealed, the host could truncate the region and crash us with
 	 * SIGBUS: refused, whatever the hello says (HELLO_UNSEALED is retired).
+	 * The seals first, then the size: once F_SEAL_SHRINK is on, the size
+	 * can only grow, but a size read before could be shrunk (and only
+	 * then sealed) by the host before we looked at the seals.
 	 */
+	seals = fcntl(c->mem_fd, F_GET_SEALS);
 	if (seals < 0 || !(seals & F_SEAL_SHRINK))
+		goto fail;
+	if (fstat(c->mem_fd, &st) < 0 || !S_ISREG(st.st_mode))
 		goto fail;
 	rc = -EMSGSIZE;
 	if (st.st_size < (off_t)ZC_SB_SIZE || (uint64_t)st.st_size < h.size)
