@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * fuzz_chantab - libzc's reading of the channel table (libzc/channel.c):
+ * fuzz_chantab - libzc's reading of the channel table (libzc/channel.c),
+ * as host or as remote (a geometry bit says which; the input is the other):
  * finding a peer's announcement by name, state and epoch, binding to it in
  * the mode the peer wrote, announcing in our half next to entries the peer
  * scribbled, closing, waiting on a channel the peer closed, and the host's
@@ -28,10 +29,16 @@ static struct zc_chan_entry *entry(zc_region *r, uint32_t c)
 	return (struct zc_chan_entry *)(r->base + r->g.chan_off) + c;
 }
 
-/* The peer (remote) announces, or half-announces, in its half of the table. */
+/* First entry of side @side's half of the table. */
+static uint32_t half_of(const zc_region *r, uint32_t side)
+{
+	return side == ZC_SIDE_HOST ? 0 : r->g.channels / 2;
+}
+
+/* The peer announces, or half-announces, in its half of the table. */
 static void peer_announce(zc_region *r, struct fz_in *in)
 {
-	uint32_t half = r->g.channels / 2, c = half + fz_u8(in) % half;
+	uint32_t half = r->g.channels / 2, c = half_of(r, FZ_PEER(r)) + fz_u8(in) % half;
 	struct zc_chan_entry *e = entry(r, c);
 	uint8_t how = fz_u8(in);
 	const char *name = pick_name(in);
@@ -42,11 +49,11 @@ static void peer_announce(zc_region *r, struct fz_in *in)
 	else
 		memcpy(e->name, name, strlen(name));
 	e->mode = how & 2 ? fz_u32(in) : (how >> 2) & 1;
-	e->addr[ZC_SIDE_REMOTE] = fz_u32(in);
+	e->addr[FZ_PEER(r)] = fz_u32(in);
 	e->epoch += how & 0x10 ? 0 : 1;
 	if (e->mode <= ZC_CHAN_MODE_SEQ && !(how & 0x20))
 		zc_chan_reset(r->base, &r->g, c);
-	zc_store_release(&e->state[ZC_SIDE_REMOTE], how & 0x40 ? fz_u32(in) : ZC_CHAN_OPEN);
+	zc_store_release(&e->state[FZ_PEER(r)], how & 0x40 ? fz_u32(in) : ZC_CHAN_OPEN);
 }
 
 /* The peer opens or closes (or scribbles the state of) one of our entries. */
@@ -55,7 +62,7 @@ static void peer_state(zc_region *r, struct fz_in *in)
 	struct zc_chan_entry *e = entry(r, fz_u8(in) % r->g.channels);
 	uint8_t v = fz_u8(in);
 
-	zc_store_release(&e->state[ZC_SIDE_REMOTE], v < 0xf0 ? v % 3 : fz_u32(in));
+	zc_store_release(&e->state[FZ_PEER(r)], v < 0xf0 ? v % 3 : fz_u32(in));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -67,8 +74,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	zc_region *r;
 	int ops = 0, i;
 
-	r = fz_host(256U << (geo & 1), 1U << ((geo >> 1) & 3), channels, 4096,
-		    geo & 0x40 ? ZC_CHAN_MODE_SEQ : ZC_CHAN_MODE_RING);
+	r = fz_region(256U << (geo & 1), 1U << ((geo >> 1) & 3), channels, 4096,
+		      geo & 0x40 ? ZC_CHAN_MODE_SEQ : ZC_CHAN_MODE_RING,
+		      geo & 0x80 ? ZC_SIDE_REMOTE : ZC_SIDE_HOST);
 	if (!r)
 		return 0;
 	while (fz_more(&in) && ops++ < 128) {
@@ -94,9 +102,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				FZ_ASSERT(ch == NULL, "failed open left a handle");
 				break;
 			}
-			FZ_ASSERT(ch->index >= channels / 2 && ch->index < channels,
+			FZ_ASSERT(ch->index >= half_of(r, FZ_PEER(r)) &&
+				  ch->index < half_of(r, FZ_PEER(r)) + channels / 2,
 				  "opened entry %u, not in the peer's half", ch->index);
-			FZ_ASSERT(entry(r, ch->index)->state[ZC_SIDE_REMOTE] == ZC_CHAN_OPEN,
+			FZ_ASSERT(entry(r, ch->index)->state[FZ_PEER(r)] == ZC_CHAN_OPEN,
 				  "opened an entry the peer has not announced");
 			FZ_ASSERT(!strncmp(entry(r, ch->index)->name, name, ZC_NAME_MAX) &&
 				  !strcmp(ch->name, name), "opened another name");
@@ -113,8 +122,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				FZ_ERR(rc, "zc_channel_create");
 				break;
 			}
-			FZ_ASSERT(ch->index < channels / 2, "created entry %u, not in our half",
-				  ch->index);
+			FZ_ASSERT(ch->index >= half_of(r, FZ_ME(r)) &&
+				  ch->index < half_of(r, FZ_ME(r)) + channels / 2,
+				  "created entry %u, not in our half", ch->index);
 			h[k] = ch;
 			break;
 		case 4:
@@ -122,9 +132,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			h[k] = NULL;
 			break;
 		case 5:
-			rc = zc_wait_peer(r, 0);
-			if (rc)
+			rc = zc_wait_peer(r, 0);	/* a remote: -EINVAL */
+			if (rc) {
 				FZ_ERR(rc, "zc_wait_peer");
+				break;
+			}
 			r->peer_gone = 1;
 			/* The old peer's channels are broken now, ours start over. */
 			for (i = 0; i < HANDLES; i++)

@@ -6,7 +6,8 @@
  * gave back), sending, and the host's reset for a new peer, all through
  * libzc's real calls on a region in a heap buffer (fz_region.h).
  *
- * Input: three bytes of geometry and mode, then operations, one byte each
+ * Input: three bytes of geometry, mode and role (host or remote: the
+ * input is the other side), then operations, one byte each
  * plus arguments: the peer (the input) sends frames, returns slots, or
  * scribbles anywhere; the host receives, reads, releases, reserves, sends,
  * writes, or waits for a new peer. Invariants: every buffer handed out
@@ -34,15 +35,14 @@ struct state {
 	size_t scratch_len;
 };
 
-static uint8_t *slot_at(struct state *s, int side, uint32_t slot)
+static uint8_t *slot_at(struct state *s, uint32_t side, uint32_t slot)
 {
-	return s->r->base + zc_slot_off(&s->r->g, s->c, (uint32_t)side, slot);
+	return s->r->base + zc_slot_off(&s->r->g, s->c, side, slot);
 }
 
-static struct zc_ring_hdr *ring_at(struct state *s, int side, int kind)
+static struct zc_ring_hdr *ring_at(struct state *s, uint32_t side, uint32_t kind)
 {
-	return (struct zc_ring_hdr *)(s->r->base +
-				      zc_ring_off(&s->r->g, s->c, (uint32_t)side, (uint32_t)kind));
+	return (struct zc_ring_hdr *)(s->r->base + zc_ring_off(&s->r->g, s->c, side, kind));
 }
 
 static void check_broken(struct state *s)
@@ -62,7 +62,7 @@ static void peer_send(struct state *s, struct fz_in *in)
 	uint8_t fl = fz_u8(in), bad = fz_u8(in);
 	uint16_t flags = fl & 0x80 ? fl : fl & ZC_FRAME_KNOWN;
 	uint16_t id = s->peer_id + (bad & 0x80 ? (bad & 3) : 0);
-	struct zc_frame_hdr *h = (struct zc_frame_hdr *)slot_at(s, ZC_SIDE_REMOTE, slot);
+	struct zc_frame_hdr *h = (struct zc_frame_hdr *)slot_at(s, FZ_PEER(s->r), slot);
 	uint8_t *payload = (uint8_t *)(h + 1);
 
 	if (flags & ZC_FRAME_TOTAL && len >= ZC_FRAME_TOTAL_SIZE) {
@@ -77,12 +77,12 @@ static void peer_send(struct state *s, struct fz_in *in)
 		h->chan ^= 1;
 	s->peer_id++;
 	if (s->ch->seq) {
-		struct zc_ring_hdr *d = ring_at(s, ZC_SIDE_REMOTE, ZC_RING_DATA);
+		struct zc_ring_hdr *d = ring_at(s, FZ_PEER(s->r), ZC_RING_DATA);
 
 		s->peer_prod++;
 		zc_store_relaxed(&d->prod, s->peer_prod);
 	} else {
-		struct zc_ring_hdr *d = ring_at(s, ZC_SIDE_REMOTE, ZC_RING_DATA);
+		struct zc_ring_hdr *d = ring_at(s, FZ_PEER(s->r), ZC_RING_DATA);
 		struct zc_desc *desc = (struct zc_desc *)(d + 1);
 
 		desc[s->peer_prod & (g->ring_entries - 1)].slot = bad & 0x20 ? fz_u32(in) : slot;
@@ -97,7 +97,7 @@ static void peer_send(struct state *s, struct fz_in *in)
 static void peer_return(struct state *s, struct fz_in *in)
 {
 	const struct zc_geom *g = &s->r->g;
-	struct zc_ring_hdr *d = ring_at(s, ZC_SIDE_HOST, ZC_RING_DATA);
+	struct zc_ring_hdr *d = ring_at(s, FZ_ME(s->r), ZC_RING_DATA);
 	uint32_t n = fz_u8(in) % 8 + 1, i;
 
 	if (s->ch->seq) {
@@ -110,7 +110,7 @@ static void peer_return(struct state *s, struct fz_in *in)
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		struct zc_ring_hdr *ret = ring_at(s, ZC_SIDE_HOST, ZC_RING_RETURN);
+		struct zc_ring_hdr *ret = ring_at(s, FZ_ME(s->r), ZC_RING_RETURN);
 		struct zc_desc *rd = (struct zc_desc *)(ret + 1);
 		struct zc_desc *dd = (struct zc_desc *)(d + 1);
 		uint32_t cons = zc_load_relaxed(&d->cons), rp = zc_load_relaxed(&ret->prod);
@@ -144,7 +144,7 @@ static void host_recv(struct state *s, struct fz_in *in)
 		uint32_t room = s->r->g.slot_size - ZC_FRAME_HDR_SIZE;
 
 		FZ_ASSERT(b[i].slot < s->r->g.slots, "slot %u", b[i].slot);
-		FZ_ASSERT((uint8_t *)b[i].data == slot_at(s, ZC_SIDE_REMOTE, b[i].slot) +
+		FZ_ASSERT((uint8_t *)b[i].data == slot_at(s, FZ_PEER(s->r), b[i].slot) +
 			  ZC_FRAME_HDR_SIZE, "data outside its slot");
 		FZ_ASSERT(b[i].len <= room && b[i].cap == room, "len %u cap %u", b[i].len, b[i].cap);
 		if (b[i].len)	/* ASan: the whole payload is mapped */
@@ -223,7 +223,7 @@ static void host_reserve(struct state *s, struct fz_in *in)
 	FZ_ASSERT((unsigned int)n <= want, "reserved %d of %u", n, want);
 	for (i = s->nresv; i < s->nresv + (unsigned int)n; i++) {
 		FZ_ASSERT(s->resv[i].slot < s->r->g.slots, "reserved slot %u", s->resv[i].slot);
-		FZ_ASSERT((uint8_t *)s->resv[i].data == slot_at(s, ZC_SIDE_HOST, s->resv[i].slot) +
+		FZ_ASSERT((uint8_t *)s->resv[i].data == slot_at(s, FZ_ME(s->r), s->resv[i].slot) +
 			  ZC_FRAME_HDR_SIZE, "reserved data outside its slot");
 		((uint8_t *)s->resv[i].data)[s->resv[i].cap - 1] = 0x5a;
 	}
@@ -291,13 +291,15 @@ static void host_new_peer(struct state *s)
 	struct zc_region_stats st;
 	int rc;
 
-	/* Buffers of the old peer are gone with it: the reset takes them back. */
+	rc = zc_wait_peer(s->r, 0);	/* a remote: -EINVAL, nothing reset */
+	if (rc) {
+		FZ_ERR(rc, "zc_wait_peer");
+		return;
+	}
+	s->r->peer_gone = 1;	/* the newcomer is the input again: no waits */
+	/* Buffers of the old peer are gone with it: the reset took them back. */
 	s->nheld = 0;
 	s->nresv = 0;
-	rc = zc_wait_peer(s->r, 0);
-	if (rc)
-		FZ_ERR(rc, "zc_wait_peer");
-	s->r->peer_gone = 1;	/* the newcomer is the input again: no waits */
 	s->peer_prod = 0;
 	s->peer_id = 0;
 	zc_region_stats(s->r, &st);
@@ -316,7 +318,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct state s = { 0 };
 	int ops = 0;
 
-	s.r = fz_host(slot_size, slots, 2, 64 + (uint64_t)maxb * 64, mode);
+	/* As host (zc_create's side) or as remote (zc attach's): the data path is one. */
+	s.r = fz_region(slot_size, slots, 2, 64 + (uint64_t)maxb * 64, mode,
+			mode_b & 2 ? ZC_SIDE_REMOTE : ZC_SIDE_HOST);
 	if (!s.r)
 		return 0;
 	if (zc_channel_create(s.r, "f", 1, &s.ch)) {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fuzz/fz_region.h - a libzc host region in a heap buffer of exactly its
- * size (so ASan sees any access past it), driven through the real library
- * calls. Its backend has no memory, socket or doorbell of its own: the
+ * fuzz/fz_region.h - a libzc region in a heap buffer of exactly its size
+ * (so ASan sees any access past it), as host or as remote, driven through
+ * the real library calls. Its backend has no memory, socket or doorbell of its own: the
  * fuzz input plays the peer by writing into the buffer, and the peer is
  * "gone" for the waits, so no call blocks (a lost peer's frames are still
  * delivered, then -EPIPE) and zc_wait_peer() runs the new-peer reset.
@@ -38,10 +38,17 @@ static const struct zc_backend_ops fz_ops = {
 	.close = fz_close,
 };
 
-/* A formatted host region whose peer attached once and is gone; NULL if the geometry is refused. */
-static inline zc_region *fz_host(uint32_t slot_size, uint32_t slots,
-				 uint32_t channels, uint64_t max_msg,
-				 uint32_t mode)
+/* Our side of the region, and the peer's (the input's). */
+#define FZ_ME(r)	((uint32_t)(r)->role)
+#define FZ_PEER(r)	((uint32_t)(r)->role ^ 1)
+
+/*
+ * A formatted region, this process on side @role, whose peer attached once
+ * and is gone; NULL if the geometry is refused.
+ */
+static inline zc_region *fz_region(uint32_t slot_size, uint32_t slots,
+				   uint32_t channels, uint64_t max_msg,
+				   uint32_t mode, int role)
 {
 	zc_region *r = calloc(1, sizeof(*r));
 
@@ -58,7 +65,7 @@ static inline zc_region *fz_host(uint32_t slot_size, uint32_t slots,
 	r->backend_name = fz_ops.name;
 	r->map_size = r->g.region_size;
 	r->sb = (struct zc_superblock *)r->base;
-	r->role = ZC_SIDE_HOST;
+	r->role = role;
 	r->bell_fd = r->kick_fd = r->peer_fd = r->aux_fd = -1;
 	r->wait_mode = ZC_WAIT_BUSY;
 	r->spin_ns = 1;
@@ -91,23 +98,23 @@ static inline void fz_scribble(zc_region *r, uint32_t c, struct fz_in *in)
 
 	switch (area) {
 	case 0:	/* the peer's data ring (we consume) */
-		start = zc_ring_off(g, c, ZC_SIDE_REMOTE, ZC_RING_DATA);
+		start = zc_ring_off(g, c, FZ_PEER(r), ZC_RING_DATA);
 		len = g->ring_stride;
 		break;
 	case 1:	/* our return ring: the peer gives our slots back there */
-		start = zc_ring_off(g, c, ZC_SIDE_HOST, ZC_RING_RETURN);
+		start = zc_ring_off(g, c, FZ_ME(r), ZC_RING_RETURN);
 		len = g->ring_stride;
 		break;
 	case 2:	/* our data ring: the peer owns its consumer index */
-		start = zc_ring_off(g, c, ZC_SIDE_HOST, ZC_RING_DATA);
+		start = zc_ring_off(g, c, FZ_ME(r), ZC_RING_DATA);
 		len = g->ring_stride;
 		break;
 	case 3:	/* the peer's return ring: it consumes what we release */
-		start = zc_ring_off(g, c, ZC_SIDE_REMOTE, ZC_RING_RETURN);
+		start = zc_ring_off(g, c, FZ_PEER(r), ZC_RING_RETURN);
 		len = g->ring_stride;
 		break;
 	case 4:	/* the peer's slots (frame headers and payloads) */
-		start = zc_slot_off(g, c, ZC_SIDE_REMOTE, 0);
+		start = zc_slot_off(g, c, FZ_PEER(r), 0);
 		len = (uint64_t)g->slots << g->slot_shift;
 		break;
 	case 5:	/* the superblock, side states included */

@@ -78,8 +78,8 @@ def dp_send(slot, length, flags=0, total=None, last=0x42, ring=True):
 
 
 def dataplane_seeds():
-    for mode in (0, 1):
-        ring = mode == 0
+    for mode in (0, 1, 2, 3):       # bit 0: SEQ, bit 1: we are the remote
+        ring = mode & 1 == 0
         geo = 0 | (3 << 2)          # 256 B slots; RING: 4 slots, SEQ: 8
         head = u8(geo, mode, 8)     # max_msg 64 + 8 * 64
         recv = u8(3, 4)             # receive up to 5
@@ -103,12 +103,12 @@ def dataplane_seeds():
 
 def chantab_seeds():
     # geo: 256 B slots, 2 slots, 4 channels; peer announces "b" in entry 0
-    # of its half (RING or SEQ), host opens it, receives; creates "a"; resets.
-    for mode in (0, 1):
-        geo = (1 << 1) | (1 << 4)
+    # of its half (RING or SEQ), we open it, receive; create "a"; reset.
+    for role, mode in ((0, 0), (0, 1), (1, 0), (1, 1)):    # role 1: we are the remote
+        geo = (1 << 1) | (1 << 4) | (role << 7)
         ann = u8(0, 0) + u8(0, mode << 2, 1) + u32(5)
         opn = u8(2, 1, 1)
-        write("fuzz_chantab", "open-%d" % mode,
+        write("fuzz_chantab", "open-%d%s" % (mode, "-remote" if role else ""),
               u8(geo) + ann + opn + u8(8, 1) + u8(3, 2, 0) + u8(7, 1) + u8(5, 0) +
               ann + opn + u8(4, 1))
 
