@@ -226,3 +226,26 @@ def rch_busy(ch):
     except RuntimeError:
         return True
     return False
+
+
+def test_blocking_recv_is_interruptible(pair):
+    import signal
+
+    host, hch, remote, rch = pair
+
+    class Alarm(Exception):
+        pass
+
+    def on_alarm(sig, frame):
+        raise Alarm()
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        with pytest.raises(Alarm):
+            rch.recv()  # forever, but a signal handler still runs
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    hch.send(b"still works")
+    assert rch.recv(timeout=5) == b"still works"

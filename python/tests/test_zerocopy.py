@@ -124,3 +124,67 @@ def test_send_length_checked(pair):
         b.send(b.capacity + 1)
     b.send(b.capacity)
     assert len(rch.recv()) == hch.payload_size
+
+
+def test_release_while_another_thread_receives(pair):
+    """libzc lets one thread receive at a time: a release from another
+    thread meanwhile is handed to the receiving thread, never lost."""
+    import threading
+
+    host, hch, remote, rch = pair
+    slots = host.geometry["slots"]
+    for i in range(slots - 1):
+        hch.send(b"held")
+    held = [rch.recv_buffer() for _ in range(slots - 1)]
+    got = []
+    t = threading.Thread(target=lambda: got.append(rch.recv(timeout=30)))
+    t.start()
+    while True:  # until the thread is inside recv
+        try:
+            rch.next_size(timeout=0)
+        except RuntimeError:
+            break
+    for m in held:
+        m.release()
+        assert m.released
+    hch.send(b"wake")  # the one free slot
+    t.join()
+    assert got == [b"wake"]
+    for i in range(slots):  # every slot came back
+        hch.send(b"%d" % i, timeout=0)
+    assert [rch.recv() for _ in range(slots)] == [b"%d" % i for i in range(slots)]
+
+
+def test_new_peer_refused_while_a_slot_is_viewed(uri):
+    from conftest import attach_in_thread
+
+    host = zc.Region.create(uri, slot_size=4096, slots=8)
+    hch = host.channel_create("data")
+    t, box = attach_in_thread(uri, ["data"])
+    host.wait_peer(10)
+    t.join()
+    box["data"].send(b"from the old peer")
+    m = hch.recv_buffer(timeout=5)
+    a = np.frombuffer(m, dtype=np.uint8)
+    box["data"].close()
+    box["region"].close()
+    with pytest.raises(BrokenPipeError):
+        hch.recv(timeout=10)
+    # The next peer gets fresh memory and the old mapping goes: not while
+    # an array still views it.
+    with pytest.raises(BufferError):
+        host.wait_peer(0)
+    assert bytes(a) == b"from the old peer"
+    del a
+    t, box = attach_in_thread(uri, ["data"])
+    host.wait_peer(10)
+    t.join()
+    assert m.released  # its slot was taken back with the old peer
+    with pytest.raises(ValueError):
+        memoryview(m)
+    box["data"].send(b"new")
+    assert hch.recv(timeout=5) == b"new"
+    box["data"].close()
+    box["region"].close()
+    hch.close()
+    host.close()
