@@ -203,9 +203,10 @@ static void buf_dealloc(zcpy_buf *m)
 {
 	/* No view is left: each holds us. */
 	if (m->live) {
-		if (m->tx)
-			(void)tx_keep(m);
-		else {
+		if (m->tx) {
+			if (tx_keep(m) < 0)
+				PyErr_WriteUnraisable((PyObject *)m);
+		} else {
 			m->live = 0;
 			zcpy_buf_unlink(m);
 			if (!m->copy && m->chan->ch &&

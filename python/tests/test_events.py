@@ -135,3 +135,46 @@ def test_prepare_wait_lost_peer(pair):
             host.prepare_wait()
             host.done_wait()
             host.wait(timeout=0.01)
+
+
+def test_asyncio_send_waits_for_slots(pair):
+    """A full channel: the doorbell also rings when the peer gives slots back."""
+    host, hch, remote, rch = pair
+    n = 0
+    while True:
+        try:
+            hch.send(b"fill", timeout=0)
+            n += 1
+        except BlockingIOError:
+            break
+    asleep = threading.Event()
+
+    def drain():
+        asleep.wait()
+        for _ in range(n):
+            assert rch.recv(timeout=30) == b"fill"
+
+    t = threading.Thread(target=drain)
+    t.start()
+
+    async def send_async(data):
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                return hch.send(data, timeout=0)
+            except BlockingIOError:
+                pass
+            if host.prepare_wait():
+                continue
+            bell = asyncio.Event()
+            loop.add_reader(host.fileno(), bell.set)
+            try:
+                asleep.set()
+                await bell.wait()
+            finally:
+                loop.remove_reader(host.fileno())
+                host.done_wait()
+
+    assert asyncio.run(asyncio.wait_for(send_async(b"room at last"), 30)) == 12
+    t.join()
+    assert rch.recv(timeout=5) == b"room at last"
