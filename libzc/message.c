@@ -24,6 +24,13 @@
 #include <string.h>
 #include "internal.h"
 
+/*
+ * How long a zc_read() with timeout 0 goes on reassembling a message whose
+ * fragments keep coming: a whole message already queued is read in one
+ * call, a stream that never ends is not.
+ */
+#define READ_POLL_NS	(50ULL * 1000000ULL)
+
 static uint64_t deadline_of(int timeout_ms)
 {
 	return timeout_ms < 0 ? UINT64_MAX :
@@ -234,6 +241,8 @@ ssize_t zc_read(zc_channel *ch, void *buf, size_t cap, int timeout_ms)
 {
 	struct zc__chan *lc = zc__lib(ch);
 	uint64_t deadline = deadline_of(timeout_ms);
+	/* A poll (timeout 0) reads what is queued, but not forever. */
+	uint64_t limit = timeout_ms == 0 ? deadline + READ_POLL_NS : deadline;
 	uint8_t *dst = buf;
 	size_t off = 0, room = cap;
 	ssize_t size;
@@ -263,6 +272,14 @@ ssize_t zc_read(zc_channel *ch, void *buf, size_t cap, int timeout_ms)
 		if (ch->reasm.active) {
 			struct zc_frame_hdr h;
 
+			/*
+			 * Past the deadline with the message still open: stop
+			 * even if frames keep coming (a peer sending empty
+			 * fragments forever never lets the wait below say so).
+			 */
+			if (limit != UINT64_MAX && zc__now_ns() >= limit &&
+			    keep_partial(ch, dst, off, ch->reasm.total))
+				return timeout_ms ? -ETIMEDOUT : -EAGAIN;
 			rc = expired(zc_wait_rx(ch, ms_left(deadline)), timeout_ms);
 			if (rc == -ETIMEDOUT || rc == -EAGAIN) {
 				if (keep_partial(ch, dst, off, ch->reasm.total))
