@@ -383,6 +383,47 @@ static int shm_renew(zc_region *r)
 }
 
 /*
+ * Nothing is sent on the connection after the hello: whatever a peer sends
+ * there anyway (bytes, descriptors) is read and dropped, or it would keep
+ * every poll() that watches the connection readable, and each sleep of
+ * ours would turn into a busy loop. At most a few messages per call;
+ * descriptors that came with them are closed. 0: the peer hung up.
+ */
+static int discard_input(int fd)
+{
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		char data[256], cbuf[CMSG_SPACE(16 * sizeof(int))];
+		struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+				    .msg_control = cbuf,
+				    .msg_controllen = sizeof(cbuf) };
+		struct cmsghdr *cm;
+		ssize_t n = recvmsg(fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+		if (n == 0)
+			return 0;
+		if (n < 0)
+			return 1;	/* EAGAIN: all read */
+		for (cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm))
+			if (cm->cmsg_level == SOL_SOCKET &&
+			    cm->cmsg_type == SCM_RIGHTS) {
+				size_t k, nfd = (cm->cmsg_len - CMSG_LEN(0)) /
+						sizeof(int);
+				int fdk;
+
+				for (k = 0; k < nfd; k++) {
+					memcpy(&fdk, CMSG_DATA(cm) + k * sizeof(int),
+					       sizeof(fdk));
+					close(fdk);
+				}
+			}
+	}
+	return 1;
+}
+
+/*
  * The peer is gone when its end of the connection hangs up. One poll()
  * looks at the connection and, on the host, at the door: only a caller
  * actually waiting there costs an accept().
@@ -395,7 +436,6 @@ static int shm_peer_check(zc_region *r)
 		{ .fd = c->listen_fd, .events = POLLIN },
 	};
 	int n = r->role == ZC_SIDE_HOST && c->listen_fd >= 0 ? 2 : 1;
-	char b;
 
 	if (c->conn_fd < 0)
 		return 0;
@@ -405,8 +445,7 @@ static int shm_peer_check(zc_region *r)
 		refuse_callers(c);
 	if (pfd[0].revents & (POLLHUP | POLLERR | POLLRDHUP | POLLNVAL))
 		return 0;
-	return !(pfd[0].revents & POLLIN) ||
-	       recv(c->conn_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) != 0;
+	return !(pfd[0].revents & POLLIN) || discard_input(c->conn_fd);
 }
 
 static int is_eventfd(int fd)
