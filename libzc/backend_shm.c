@@ -448,17 +448,40 @@ static int shm_peer_check(zc_region *r)
 	return !(pfd[0].revents & POLLIN) || discard_input(c->conn_fd);
 }
 
+/*
+ * A doorbell the host passed us: an eventfd, and not an EFD_SEMAPHORE one
+ * (a read takes 1 from it, so a counter the host filled to 2^64-2 would
+ * never drain and every sleep of ours would spin). Made non-blocking
+ * (the host may have left it blocking; the wait code copes with a host
+ * that clears the flag later, too).
+ */
 static int is_eventfd(int fd)
 {
-	char link[64], path[32];
+	char link[64], path[40], info[512];
 	ssize_t n;
+	int ifd, fl;
 
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	n = readlink(path, link, sizeof(link) - 1);
 	if (n < 0)
 		return 1;	/* no /proc: cannot tell, trust the kernel's checks */
 	link[n] = 0;
-	return !strcmp(link, "anon_inode:[eventfd]");
+	if (strcmp(link, "anon_inode:[eventfd]"))
+		return 0;
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	ifd = open(path, O_RDONLY | O_CLOEXEC);
+	if (ifd >= 0) {
+		n = read(ifd, info, sizeof(info) - 1);
+		close(ifd);
+		if (n > 0) {
+			info[n] = 0;
+			/* Kernels before 6.6 do not say; then we cannot tell. */
+			if (strstr(info, "eventfd-semaphore: 1"))
+				return 0;
+		}
+	}
+	fl = fcntl(fd, F_GETFL);
+	return fl >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0;
 }
 
 static int recv_hello(int fd, struct shm_hello *h, int fds[3], int timeout_ms)

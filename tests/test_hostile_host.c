@@ -76,7 +76,7 @@ int fcntl(int fd, int cmd, ...)
 enum what {
 	W_PIPE, W_UNSEALED, W_SMALL, W_SB_SHORT, W_GARBAGE, W_SOCK_BELL,
 	W_NO_FDS, W_EXTRA_FDS, W_SHORT_HELLO, W_BAD_STATUS, W_CLOSE, W_SILENT,
-	W_BACKLOG, W_SHRINK_RACE,
+	W_BACKLOG, W_SHRINK_RACE, W_SEM_BELL, W_VALID,
 };
 
 struct fake {
@@ -116,6 +116,26 @@ static int memfd(uint64_t size, int seal, int fillbyte)
 	if (seal)
 		CHECK(syscall(SYS_fcntl, fd, F_ADD_SEALS,
 			      F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) == 0);
+	return fd;
+}
+
+/* A sealed memfd holding a well-formed region: only the doorbells are wrong. */
+static int good_region(uint64_t *size)
+{
+	struct zc_geom g;
+	void *p;
+	int fd;
+
+	CHECK(zc_geom_compute(&g, 1024, 8, 4, 1 << 20, 4096) == 0);
+	fd = memfd(g.region_size, 0, 0);
+	p = mmap(NULL, g.region_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(p != MAP_FAILED);
+	zc_sb_write(p, &g);
+	zc_sb_publish(p);
+	munmap(p, g.region_size);
+	CHECK(syscall(SYS_fcntl, fd, F_ADD_SEALS,
+		      F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) == 0);
+	*size = g.region_size;
 	return fd;
 }
 
@@ -181,6 +201,13 @@ static void *fake_host(void *p)
 	case W_SHORT_HELLO: fds[0] = memfd(1 << 20, 1, 0); break;
 	case W_BAD_STATUS: fds[0] = memfd(1 << 20, 1, 0); h.status = -ENOMEM; break;
 	case W_SHRINK_RACE: fds[0] = memfd(1 << 20, 0, 0); break;
+	case W_SEM_BELL:
+		/* A semaphore: each read takes 1 of 2^64-2, the doorbell never drains. */
+		fds[0] = good_region(&h.size);
+		close(fds[1]);
+		fds[1] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK | EFD_SEMAPHORE);
+		break;
+	case W_VALID: fds[0] = good_region(&h.size); break;
 	default: fds[0] = memfd(1, 0, -1); n = 0; break;
 	}
 	if (f->what == W_CLOSE) {
@@ -249,7 +276,11 @@ static void one(enum what what, const char *label, int want1, int want2)
 			label, rc, zc_strerror(rc), want1, want2);
 		exit(1);
 	}
-	CHECK(r == NULL);
+	if (what == W_VALID) {
+		CHECK(r != NULL);
+		zc_close(r);
+	}
+	CHECK(what == W_VALID || r == NULL);
 	pthread_join(t, NULL);
 	/* The fake host's descriptors are closed by now; ours must be too. */
 	if (count_fds() != base) {
@@ -281,6 +312,8 @@ int main(void)
 	one(W_CLOSE, "host closes at once", -ENOENT, -EPROTO);
 	one(W_SILENT, "host never answers", -ETIMEDOUT, -ETIMEDOUT);
 	one(W_BACKLOG, "host never accepts (backlog full)", -ETIMEDOUT, -EBUSY);
+	one(W_VALID, "a well-formed region (the cases' control)", 0, 0);
+	one(W_SEM_BELL, "a semaphore eventfd for the remote's doorbell", -EPROTO, -EPROTO);
 	one(W_SHRINK_RACE, "memfd shrunk, then sealed, between size and seal checks",
 	    -EMSGSIZE, -EMSGSIZE);
 	printf("OK\n");
