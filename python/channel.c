@@ -1,14 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * python/channel.c - zc.Channel: send and receive, copying (any size, up
- * to max_msg, fragmented by zc_write/zc_read) or zero-copy (one slot, a
- * Message or TxBuffer exposing it through the buffer protocol).
- *
- * Receiving: recv_buffer() asks zc_next_size() first. A message that fits
- * one slot is taken with zc_recv() and handed out where it lies; a larger
- * one is fragmented, so it is read with zc_read() into a bytes object the
- * Message holds instead (zero_copy False). Either way zc_read()'s own
- * state (a message half read by a call that timed out) is never split.
+ * python/channel.c - zc.Channel: its life, the one-receiver and
+ * one-sender rule, waits and counters (moving messages: transfer.c).
  *
  * A Message released while another thread waits in a receive on the same
  * channel is not released there and then (libzc lets one thread receive at
@@ -128,13 +121,13 @@ int zcpy_channel_keep_spare(zcpy_channel *c, const struct zc_buf *b)
 	return 0;
 }
 
-static void take_spare(zcpy_channel *c, struct zc_buf *b)
+void zcpy_channel_take_spare(zcpy_channel *c, struct zc_buf *b)
 {
 	*b = c->spares[0];
 	memmove(c->spares, c->spares + 1, (size_t)--c->nspare * sizeof(*b));
 }
 
-static int rx_begin(zcpy_channel *c)
+int zcpy_rx_begin(zcpy_channel *c)
 {
 	if (!zcpy_channel_usable(c))
 		return 0;
@@ -148,7 +141,7 @@ static int rx_begin(zcpy_channel *c)
 	return 1;
 }
 
-static void rx_end(zcpy_channel *c)
+void zcpy_rx_end(zcpy_channel *c)
 {
 	int i;
 
@@ -159,7 +152,7 @@ static void rx_end(zcpy_channel *c)
 	c->nlater = 0;
 }
 
-static int tx_begin(zcpy_channel *c)
+int zcpy_tx_begin(zcpy_channel *c)
 {
 	if (!zcpy_channel_usable(c))
 		return 0;
@@ -173,313 +166,10 @@ static int tx_begin(zcpy_channel *c)
 	return 1;
 }
 
-static void tx_end(zcpy_channel *c)
+void zcpy_tx_end(zcpy_channel *c)
 {
 	c->tx_busy = 0;
 	c->region->busy--;
-}
-
-static int parse_timeout(PyObject *args, PyObject *kw, int *ms)
-{
-	static char *kwlist[] = { "timeout", NULL };
-	PyObject *timeout = NULL;
-
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "|O", kwlist, &timeout))
-		return -1;
-	return zcpy_timeout_ms(timeout, ms);
-}
-
-/* Errors the signal check raised are returned as this; PyErr is set. */
-#define PYERR (-100000)
-
-/*
- * Wait for the next message and return its size (zc_next_size), in slices
- * so a signal is noticed. -EAGAIN for timeout 0, -ETIMEDOUT after it.
- */
-static ssize_t next_size(zcpy_channel *c, uint64_t start, int ms)
-{
-	ssize_t n;
-
-	for (;;) {
-		int left = zcpy_left_ms(start, ms);
-
-		if (ms == 0) {
-			n = zc_next_size(c->ch, 0);
-			break;
-		}
-		Py_BEGIN_ALLOW_THREADS
-		n = zc_next_size(c->ch, zcpy_slice_ms(left));
-		Py_END_ALLOW_THREADS
-		if (n != -ETIMEDOUT || zcpy_left_ms(start, ms) == 0)
-			break;
-		if (PyErr_CheckSignals() < 0)
-			return PYERR;
-	}
-	return n;
-}
-
-/* zc_read into @buf in slices: a timed-out slice keeps what arrived. */
-static ssize_t read_sliced(zcpy_channel *c, void *buf, size_t cap, uint64_t start, int ms)
-{
-	ssize_t n;
-
-	for (;;) {
-		int left = zcpy_left_ms(start, ms);
-
-		if (ms == 0) {
-			n = zc_read(c->ch, buf, cap, 0);
-			break;
-		}
-		Py_BEGIN_ALLOW_THREADS
-		n = zc_read(c->ch, buf, cap, zcpy_slice_ms(left));
-		Py_END_ALLOW_THREADS
-		if ((n != -ETIMEDOUT && n != -EAGAIN) || zcpy_left_ms(start, ms) == 0)
-			break;
-		if (PyErr_CheckSignals() < 0)
-			return PYERR;
-	}
-	if (n == -EAGAIN && ms != 0)
-		n = -ETIMEDOUT;
-	return n;
-}
-
-/* The next whole message as bytes, None if nothing is waiting (timeout 0). */
-static PyObject *read_bytes(zcpy_channel *c, ssize_t size, uint64_t start, int ms)
-{
-	PyObject *out = PyBytes_FromStringAndSize(NULL, size);
-	ssize_t n;
-
-	if (!out)
-		return NULL;
-	n = read_sliced(c, PyBytes_AS_STRING(out), (size_t)size, start, ms);
-	if (n == PYERR || (n == -EAGAIN && ms == 0)) {
-		Py_DECREF(out);
-		if (n == PYERR)
-			return NULL;
-		Py_RETURN_NONE;
-	}
-	if (n < 0) {
-		Py_DECREF(out);
-		return zcpy_chan_error(c, (int)n);
-	}
-	if (n != size && _PyBytes_Resize(&out, n) < 0)
-		return NULL;
-	return out;
-}
-
-static PyObject *chan_recv(zcpy_channel *c, PyObject *args, PyObject *kw)
-{
-	uint64_t start = zcpy_now_ms();
-	PyObject *out;
-	ssize_t size;
-	int ms;
-
-	if (parse_timeout(args, kw, &ms) < 0 || !rx_begin(c))
-		return NULL;
-	size = next_size(c, start, ms);
-	if (size >= 0)
-		out = read_bytes(c, size, start, ms);
-	else if (size == PYERR)
-		out = NULL;
-	else if (size == -EAGAIN)
-		out = Py_NewRef(Py_None);
-	else
-		out = zcpy_chan_error(c, (int)size);
-	rx_end(c);
-	return out;
-}
-
-static PyObject *chan_recv_into(zcpy_channel *c, PyObject *args, PyObject *kw)
-{
-	static char *kwlist[] = { "buffer", "timeout", NULL };
-	PyObject *timeout = NULL, *out;
-	uint64_t start = zcpy_now_ms();
-	Py_buffer v;
-	ssize_t n;
-	int ms;
-
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "w*|O", kwlist, &v, &timeout))
-		return NULL;
-	if (zcpy_timeout_ms(timeout, &ms) < 0 || !rx_begin(c)) {
-		PyBuffer_Release(&v);
-		return NULL;
-	}
-	n = read_sliced(c, v.buf, (size_t)v.len, start, ms);
-	if (n >= 0)
-		out = PyLong_FromSsize_t(n);
-	else if (n == PYERR)
-		out = NULL;
-	else if (n == -EAGAIN)
-		out = Py_NewRef(Py_None);
-	else if (n == -EMSGSIZE) {
-		char why[96];
-
-		snprintf(why, sizeof(why), "the next message is %zd bytes, the buffer %zd; it stays queued",
-			 zc_next_size(c->ch, 0), v.len);
-		out = zcpy_error((int)n, why);
-	} else
-		out = zcpy_chan_error(c, (int)n);
-	rx_end(c);
-	PyBuffer_Release(&v);
-	return out;
-}
-
-static PyObject *chan_recv_buffer(zcpy_channel *c, PyObject *args, PyObject *kw)
-{
-	uint64_t start = zcpy_now_ms();
-	PyObject *out = NULL;
-	struct zc_buf b;
-	ssize_t size;
-	int ms, rc;
-
-	if (parse_timeout(args, kw, &ms) < 0 || !rx_begin(c))
-		return NULL;
-	size = next_size(c, start, ms);
-	if (size == PYERR)
-		goto out;
-	if (size == -EAGAIN) {
-		out = Py_NewRef(Py_None);
-		goto out;
-	}
-	if (size < 0) {
-		zcpy_chan_error(c, (int)size);
-		goto out;
-	}
-	if ((size_t)size > c->room) {
-		/* Fragmented: reassembled by zc_read into memory of our own. */
-		PyObject *copy = read_bytes(c, size, start, ms);
-
-		if (copy && copy != Py_None) {
-			out = (PyObject *)zcpy_buf_new(c, NULL, copy, 0);
-			Py_DECREF(copy);
-		} else {
-			out = copy;
-		}
-		goto out;
-	}
-	rc = zc_recv(c->ch, &b, 0);	/* zc_next_size saw it waiting */
-	if (rc < 0) {
-		zcpy_chan_error(c, rc);
-		goto out;
-	}
-	if (b.flags & (ZC_FRAME_MORE | ZC_FRAME_CONT)) {
-		/* No zc writer fragments a message that fits one slot. */
-		zc_release(c->ch, &b);
-		zcpy_error(-EPROTO, "the peer fragmented a message that fits one slot");
-		goto out;
-	}
-	out = (PyObject *)zcpy_buf_new(c, &b, NULL, 0);
-	if (!out)
-		zc_release(c->ch, &b);
-out:
-	rx_end(c);
-	return out;
-}
-
-static PyObject *chan_next_size(zcpy_channel *c, PyObject *args, PyObject *kw)
-{
-	uint64_t start = zcpy_now_ms();
-	PyObject *out;
-	ssize_t n;
-	int ms;
-
-	if (parse_timeout(args, kw, &ms) < 0 || !rx_begin(c))
-		return NULL;
-	n = next_size(c, start, ms);
-	if (n >= 0)
-		out = PyLong_FromSsize_t(n);
-	else if (n == PYERR)
-		out = NULL;
-	else if (n == -EAGAIN)
-		out = Py_NewRef(Py_None);
-	else
-		out = zcpy_chan_error(c, (int)n);
-	rx_end(c);
-	return out;
-}
-
-static PyObject *chan_send(zcpy_channel *c, PyObject *args, PyObject *kw)
-{
-	static char *kwlist[] = { "data", "timeout", NULL };
-	PyObject *timeout = NULL, *out = NULL;
-	Py_buffer v;
-	ssize_t n;
-	int ms;
-
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "y*|O", kwlist, &v, &timeout))
-		return NULL;
-	if (zcpy_timeout_ms(timeout, &ms) < 0 || !tx_begin(c)) {
-		PyBuffer_Release(&v);
-		return NULL;
-	}
-	if (c->nspare && (size_t)v.len <= c->room) {
-		/* A slot reserved before goes first (SEQ sends in reservation order). */
-		struct zc_buf b;
-
-		take_spare(c, &b);
-		memcpy(b.data, v.buf, (size_t)v.len);
-		b.len = (uint32_t)v.len;
-		n = zc_send(c->ch, &b);
-		if (n == 0)
-			n = v.len;
-	} else if (c->nspare && c->ch->seq) {
-		PyErr_SetString(PyExc_RuntimeError,
-				"a reserved slot was left unsent on this SEQ channel: send it "
-				"(reserve()) before a message larger than a slot");
-		goto out;
-	} else if (ms == 0) {
-		n = zc_write(c->ch, v.buf, (size_t)v.len, 0);
-	} else {
-		/* Not sliced: a zc_write that times out mid-message abandons it. */
-		Py_BEGIN_ALLOW_THREADS
-		n = zc_write(c->ch, v.buf, (size_t)v.len, ms);
-		Py_END_ALLOW_THREADS
-	}
-	out = n < 0 ? zcpy_chan_error(c, (int)n) : PyLong_FromSsize_t(n);
-out:
-	tx_end(c);
-	PyBuffer_Release(&v);
-	return out;
-}
-
-static PyObject *chan_reserve(zcpy_channel *c, PyObject *args, PyObject *kw)
-{
-	uint64_t start = zcpy_now_ms();
-	PyObject *out = NULL;
-	struct zc_buf b;
-	int ms, rc;
-
-	if (parse_timeout(args, kw, &ms) < 0 || !tx_begin(c))
-		return NULL;
-	if (c->nspare) {
-		take_spare(c, &b);
-		rc = 0;
-	} else {
-		for (;;) {
-			int left = zcpy_left_ms(start, ms);
-
-			if (ms == 0) {
-				rc = zc_reserve(c->ch, &b, 0);
-				break;
-			}
-			Py_BEGIN_ALLOW_THREADS
-			rc = zc_reserve(c->ch, &b, zcpy_slice_ms(left));
-			Py_END_ALLOW_THREADS
-			if (rc != -ETIMEDOUT || zcpy_left_ms(start, ms) == 0)
-				break;
-			if (PyErr_CheckSignals() < 0)
-				goto out;
-		}
-	}
-	if (rc == -EAGAIN)
-		out = Py_NewRef(Py_None);
-	else if (rc < 0)
-		zcpy_chan_error(c, rc);
-	else if (!(out = (PyObject *)zcpy_buf_new(c, &b, NULL, 1)))
-		zcpy_channel_keep_spare(c, &b);
-out:
-	tx_end(c);
-	return out;
 }
 
 static PyObject *wait_dir(zcpy_channel *c, PyObject *args, PyObject *kw, int tx)
@@ -487,7 +177,7 @@ static PyObject *wait_dir(zcpy_channel *c, PyObject *args, PyObject *kw, int tx)
 	uint64_t start = zcpy_now_ms();
 	int ms, rc;
 
-	if (parse_timeout(args, kw, &ms) < 0 || !(tx ? tx_begin(c) : rx_begin(c)))
+	if (zcpy_parse_timeout(args, kw, &ms) < 0 || !(tx ? zcpy_tx_begin(c) : zcpy_rx_begin(c)))
 		return NULL;
 	for (;;) {
 		int left = zcpy_left_ms(start, ms);
@@ -499,15 +189,15 @@ static PyObject *wait_dir(zcpy_channel *c, PyObject *args, PyObject *kw, int tx)
 		if ((rc != -ETIMEDOUT && rc != -EAGAIN) || zcpy_left_ms(start, ms) == 0)
 			break;
 		if (PyErr_CheckSignals() < 0) {
-			rc = PYERR;
+			rc = ZCPY_PYERR;
 			break;
 		}
 	}
 	if (tx)
-		tx_end(c);
+		zcpy_tx_end(c);
 	else
-		rx_end(c);
-	if (rc == PYERR)
+		zcpy_rx_end(c);
+	if (rc == ZCPY_PYERR)
 		return NULL;
 	if (rc == -ETIMEDOUT || rc == -EAGAIN)
 		Py_RETURN_FALSE;
@@ -654,22 +344,22 @@ static PyObject *chan_get_closed(zcpy_channel *c, void *Py_UNUSED(x))
 #define FN(f) ((PyCFunction)(void (*)(void))(f))
 
 static PyMethodDef chan_methods[] = {
-	{ "send", FN(chan_send), KW,
+	{ "send", FN(zcpy_chan_send), KW,
 	  "send(data, timeout=None) -> int: one message from any bytes-like object, "
 	  "fragmented if larger than a slot (BlockingIOError: no room, timeout 0)" },
-	{ "write", FN(chan_send), KW, "write(data, timeout=None): send()" },
-	{ "recv", FN(chan_recv), KW,
+	{ "write", FN(zcpy_chan_send), KW, "write(data, timeout=None): send()" },
+	{ "recv", FN(zcpy_chan_recv), KW,
 	  "recv(timeout=None) -> bytes or None: one whole message, copied "
 	  "(None: nothing waiting, timeout 0)" },
-	{ "read", FN(chan_recv), KW, "read(timeout=None): recv()" },
-	{ "recv_into", FN(chan_recv_into), KW,
+	{ "read", FN(zcpy_chan_recv), KW, "read(timeout=None): recv()" },
+	{ "recv_into", FN(zcpy_chan_recv_into), KW,
 	  "recv_into(buffer, timeout=None) -> int or None: one whole message into a writable buffer" },
-	{ "recv_buffer", FN(chan_recv_buffer), KW,
+	{ "recv_buffer", FN(zcpy_chan_recv_buffer), KW,
 	  "recv_buffer(timeout=None) -> Message or None: the next message where it lies in "
 	  "the slot (no copy); release it, or use it as a context manager" },
-	{ "reserve", FN(chan_reserve), KW,
+	{ "reserve", FN(zcpy_chan_reserve), KW,
 	  "reserve(timeout=None) -> TxBuffer or None: a free slot to fill in place and send(n)" },
-	{ "next_size", FN(chan_next_size), KW,
+	{ "next_size", FN(zcpy_chan_next_size), KW,
 	  "next_size(timeout=None) -> int or None: length of the next message" },
 	{ "wait_rx", FN(chan_wait_rx), KW, "wait_rx(timeout=None) -> bool: a message is waiting" },
 	{ "wait_tx", FN(chan_wait_tx), KW, "wait_tx(timeout=None) -> bool: a slot is free" },

@@ -112,6 +112,16 @@ int zcpy_left_ms(uint64_t start, int timeout_ms)
 	return spent >= (uint64_t)timeout_ms ? 0 : timeout_ms - (int)spent;
 }
 
+int zcpy_parse_timeout(PyObject *args, PyObject *kw, int *ms)
+{
+	static char *kwlist[] = { "timeout", NULL };
+	PyObject *timeout = NULL;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "|O", kwlist, &timeout))
+		return -1;
+	return zcpy_timeout_ms(timeout, ms);
+}
+
 static PyObject *py_strerror(PyObject *self, PyObject *arg)
 {
 	long e = PyLong_AsLong(arg);

@@ -68,6 +68,7 @@ extern PyTypeObject zcpy_txbuf_type;
 PyObject *zcpy_error(int err, const char *why);
 PyObject *zcpy_chan_error(zcpy_channel *c, int err);
 int zcpy_timeout_ms(PyObject *timeout, int *ms);
+int zcpy_parse_timeout(PyObject *args, PyObject *kw, int *ms);
 int zcpy_slice_ms(int left_ms);
 uint64_t zcpy_now_ms(void);
 int zcpy_left_ms(uint64_t start, int timeout_ms);
@@ -85,6 +86,22 @@ void zcpy_channel_shut(zcpy_channel *c);
 int zcpy_channel_usable(zcpy_channel *c);
 int zcpy_channel_release(zcpy_channel *c, const struct zc_buf *b);
 int zcpy_channel_keep_spare(zcpy_channel *c, const struct zc_buf *b);
+void zcpy_channel_take_spare(zcpy_channel *c, struct zc_buf *b);
+int zcpy_rx_begin(zcpy_channel *c);
+void zcpy_rx_end(zcpy_channel *c);
+int zcpy_tx_begin(zcpy_channel *c);
+void zcpy_tx_end(zcpy_channel *c);
+
+/* transfer.c: Channel methods */
+PyObject *zcpy_chan_send(zcpy_channel *c, PyObject *args, PyObject *kw);
+PyObject *zcpy_chan_recv(zcpy_channel *c, PyObject *args, PyObject *kw);
+PyObject *zcpy_chan_recv_into(zcpy_channel *c, PyObject *args, PyObject *kw);
+PyObject *zcpy_chan_recv_buffer(zcpy_channel *c, PyObject *args, PyObject *kw);
+PyObject *zcpy_chan_next_size(zcpy_channel *c, PyObject *args, PyObject *kw);
+PyObject *zcpy_chan_reserve(zcpy_channel *c, PyObject *args, PyObject *kw);
+
+/* A signal handler raised while a wait was sliced: PyErr is set. */
+#define ZCPY_PYERR (-100000)
 
 /* buffer.c */
 zcpy_buf *zcpy_buf_new(zcpy_channel *c, const struct zc_buf *b, PyObject *copy,
