@@ -161,12 +161,22 @@ int main(void)
 	noticed = now_s() - t0;
 	CHECK_RC(rc, -EPIPE);
 	CHECK(got == 5);
-	CHECK(noticed < 1.0);
+	CHECK(noticed < 5.0);	/* ~1 ms here; margin for loaded TCG */
 	printf("peer: killed remote noticed after %.1f ms, its %ld frames delivered first\n",
 	       noticed * 1e3, got);
 	CHECK(!zc_peer_alive(r));
-	/* Sending to a lost peer: slots run out, then -EPIPE, never a hang. */
-	CHECK_RC(zc_reserve(ch, &b, 2000), -EPIPE);
+	/*
+	 * Sending to a lost peer: the slots it released before it died may
+	 * still be taken (they are counted as discarded at the next reset),
+	 * then -EPIPE, never a hang.
+	 */
+	for (i = 0; (rc = zc_reserve(ch, &b, 2000)) == 0; i++) {
+		CHECK(i < (int)p.slots);
+		b.len = 8;
+		CHECK_RC(zc_send(ch, &b), 0);
+		sent++;
+	}
+	CHECK_RC(rc, -EPIPE);
 
 	/* 2. A new remote attaches: all slots are ours again. */
 	pid = spawn(remote_victim, (void *)3L);
@@ -201,7 +211,7 @@ int main(void)
 	}
 	noticed = now_s() - t0;
 	CHECK_RC(rc, -EPIPE);
-	CHECK(noticed < 1.0);
+	CHECK(noticed < 5.0);	/* ~1 ms here; margin for loaded TCG */
 	reap(pid);
 	printf("peer: remote killed mid-stream noticed by the sender after %.1f ms\n",
 	       noticed * 1e3);
