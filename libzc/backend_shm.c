@@ -274,12 +274,17 @@ static int send_hello(int fd, const struct shm_ctx *c, int32_t status,
 	return sendmsg(fd, &m, MSG_NOSIGNAL) == (ssize_t)sizeof(h) ? 0 : -errno;
 }
 
-/* Turn away callers while we have a peer: they get -EBUSY at once. */
+/*
+ * Turn away callers while we have a peer: they get -EBUSY at once. A few
+ * per look (the backlog's worth): callers arriving as fast as we answer
+ * must not keep us here; the rest are answered at the next look.
+ */
 static void refuse_callers(struct shm_ctx *c)
 {
-	int fd;
+	int fd, i;
 
-	while ((fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+	for (i = 0; i < 8 &&
+	     (fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0; i++) {
 		send_hello(fd, c, -EBUSY, 0);
 		close(fd);
 	}
