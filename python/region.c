@@ -77,6 +77,7 @@ static zcpy_region *region_new(PyTypeObject *type, zc_region *r)
 		return NULL;
 	}
 	rg->r = r;
+	rg->created = zc_role(r) == ZC_SIDE_HOST;
 	return rg;
 }
 
@@ -178,6 +179,38 @@ static PyObject *region_attach(PyTypeObject *type, PyObject *args, PyObject *kw)
 	if (rc < 0)
 		return zcpy_error(rc, NULL);
 	return (PyObject *)region_new(type, r);
+}
+
+static PyObject *region_open(PyTypeObject *type, PyObject *args, PyObject *kw)
+{
+	static char *kwlist[] = { "uri", "timeout", "slot_size", "slots", NULL };
+	unsigned int slot_size = 0, slots = 0;
+	PyObject *timeout = NULL;
+	struct zc_params p;
+	const char *uri;
+	zcpy_region *rg;
+	zc_region *r;
+	int ms = 10000, rc, created = 0;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "s|O$II", kwlist, &uri, &timeout,
+					 &slot_size, &slots))
+		return NULL;
+	if (timeout && zcpy_timeout_ms(timeout, &ms) < 0)
+		return NULL;
+	zc_params_default(&p);
+	if (slot_size)
+		p.slot_size = slot_size;
+	if (slots)
+		p.slots = slots;
+	Py_BEGIN_ALLOW_THREADS
+	rc = zc_open(uri, &p, ms, &r, &created);
+	Py_END_ALLOW_THREADS
+	if (rc < 0)
+		return zcpy_error(rc, NULL);
+	rg = region_new(type, r);
+	if (rg)
+		rg->created = created;
+	return (PyObject *)rg;
 }
 
 /* The library took every slot back: what the handles held is gone. */
@@ -498,6 +531,11 @@ static PyObject *region_get_peer_alive(zcpy_region *rg, void *Py_UNUSED(c))
 	return PyBool_FromLong(zc_peer_alive(rg->r));
 }
 
+static PyObject *region_get_created(zcpy_region *rg, void *Py_UNUSED(c))
+{
+	return PyBool_FromLong(rg->created);
+}
+
 static PyObject *region_get_closed(zcpy_region *rg, void *Py_UNUSED(c))
 {
 	return PyBool_FromLong(rg->r == NULL);
@@ -512,6 +550,9 @@ static PyMethodDef region_methods[] = {
 	  "hugepages='no', hugetlbfs=None, chan_mode='ring') -> Region (the host side)" },
 	{ "attach", FN(region_attach), KW | METH_CLASS,
 	  "attach(uri, timeout=10.0) -> Region (the remote side); timeout in seconds, None: forever" },
+	{ "open", FN(region_open), KW | METH_CLASS,
+	  "open(uri, timeout=10.0, *, slot_size=, slots=) -> Region: attach if it exists now, "
+	  "else create it (then .created is True and the caller is the host)" },
 	{ "wait_peer", FN(region_wait_peer), KW,
 	  "wait_peer(timeout=None): host: wait for a remote to attach (again, after a loss)" },
 	{ "evict_peer", FN(region_evict_peer), METH_NOARGS,
@@ -549,6 +590,8 @@ static PyGetSetDef region_getset[] = {
 	{ "role", (getter)region_get_role, NULL, "'host' or 'remote'", NULL },
 	{ "backend", (getter)region_get_backend, NULL, "'shm', 'shm-hugetlb' or 'kmod'", NULL },
 	{ "peer_alive", (getter)region_get_peer_alive, NULL, "bool: a peer is attached and alive", NULL },
+	{ "created", (getter)region_get_created, NULL,
+	  "bool: this side created the region (create(), or open() found none)", NULL },
 	{ "closed", (getter)region_get_closed, NULL, "bool", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };

@@ -31,6 +31,7 @@ struct zcpy_region {
 	int busy;		/* calls in flight with the GIL released */
 	int exclusive;		/* wait_peer()/evict_peer() in flight */
 	int had_peer;		/* host: a peer was accepted (a new one remaps) */
+	int created;		/* this side created it */
 	zcpy_channel *chans;	/* open channels (borrowed) */
 };
 

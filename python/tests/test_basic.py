@@ -249,3 +249,38 @@ def test_blocking_recv_is_interruptible(pair):
         signal.signal(signal.SIGALRM, old)
     hch.send(b"still works")
     assert rch.recv(timeout=5) == b"still works"
+
+
+def test_open_creates_then_attaches(uri):
+    with zc.Region.open(uri, slot_size=4096, slots=8) as host:
+        assert host.created and host.role == "host"
+        hch = host.channel_create("data")
+        box = {}
+        t = threading.Thread(target=lambda: box.update(r=zc.Region.open(uri, timeout=10)))
+        t.start()
+        host.wait_peer(10)
+        t.join()
+        remote = box["r"]
+        assert not remote.created and remote.role == "remote"
+        rch = remote.channel_open("data")
+        rch.send(b"via open")
+        assert hch.recv(timeout=5) == b"via open"
+        rch.close()
+        remote.close()
+        hch.close()
+
+
+def test_evict_peer(uri, pair):
+    host, hch, remote, rch = pair
+    rch.send(b"before")
+    assert hch.recv(timeout=5) == b"before"
+    host.evict_peer()
+    with pytest.raises(BrokenPipeError):
+        rch.recv(timeout=10)  # the evicted remote sees its host gone
+    t, box = attach_in_thread(uri, ["data"])
+    host.wait_peer(10)
+    t.join()
+    box["data"].send(b"after")
+    assert hch.recv(timeout=5) == b"after"
+    box["data"].close()
+    box["region"].close()
