@@ -8,7 +8,7 @@
 # Exits non-zero on any failure. `scripts/check-install.sh [build-dir]`.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$src/build/check-install}
+build=$(realpath -m "${1:-$src/build/check-install}")
 dest=$build/dest
 log=$build/check-install.log
 flags=(-std=c99 -pedantic -Wall -Wextra -Werror)

@@ -187,6 +187,17 @@ kmod_step() {
 	tally_lines "$B/kmod.out"
 	return "$rc"
 }
+# The installed headers and library as a user meets them (gcc and clang,
+# -std=c99 -pedantic -Werror, out of tree, through pkg-config).
+install_step() {
+	mkdir -p "$B"
+	scripts/check-install.sh "$B/check-install" 2>&1 | tee "$B/check-install.out"
+	local rc=${PIPESTATUS[0]}
+	sed -E 's/^(PASS|FAIL|SKIP): /\1 /' "$B/check-install.out" > "$B/check-install.tally"
+	tally_lines "$B/check-install.tally"
+	return "$rc"
+}
+step "installed library, out of tree (-pedantic)" 1 install_step
 step "kernel driver in QEMU" 1 kmod_step
 cross_step() {
 	[ -f firmware/cross/build.sh ] || { echo "test-all: firmware/cross/build.sh is missing" >&2; return 1; }
