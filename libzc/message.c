@@ -321,8 +321,14 @@ ssize_t zc_read(zc_channel *ch, void *buf, size_t cap, int timeout_ms)
 			return zc__break(ch, body,
 					 "fragments do not form one message (missing start, overlong or short)");
 		}
-		/* The frame sizes were checked before; the peer may have changed them since. */
-		if (off + (size_t)body > room) {
+		/*
+		 * The frame sizes were checked before; the peer may have
+		 * changed them since: the bytes, and the total a first
+		 * fragment announces (the stash is made that big, and it
+		 * must fit the buffer the message was sized for).
+		 */
+		if (off + (size_t)body > room ||
+		    (ch->reasm.active && ch->reasm.total > room)) {
 			zc_release(ch, &b);
 			zc__read_forget(ch, 0);
 			return zc__break(ch, -EPROTO,
