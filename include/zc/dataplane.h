@@ -392,7 +392,8 @@ static inline int zc_rx_ready(zc_channel *ch)
 }
 
 /*
- * Is a frame waiting? 1, 0, or negative if broken: what a waiter polls.
+ * Is a frame waiting? Positive (on a RING channel the count, on SEQ 1), 0,
+ * or negative if broken: what a waiter polls.
  * On a SEQ channel it looks at the next slot only, where counting them
  * would pull in lines the sender is about to write (a wasted transfer).
  */
