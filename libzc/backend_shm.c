@@ -442,15 +442,21 @@ static int shm_peer_check(zc_region *r)
 	};
 	int n = r->role == ZC_SIDE_HOST && c->listen_fd >= 0 ? 2 : 1;
 
+	int alive;
+
 	if (c->conn_fd < 0)
 		return 0;
 	if (poll(pfd, (nfds_t)n, 0) <= 0)
 		return 1;
-	if (n == 2 && (pfd[1].revents & POLLIN))
+	alive = !(pfd[0].revents & (POLLHUP | POLLERR | POLLRDHUP | POLLNVAL)) &&
+		(!(pfd[0].revents & POLLIN) || discard_input(c->conn_fd));
+	/*
+	 * Callers are turned away only while the peer is there: one that
+	 * came as the old peer died is the next peer, left for accept().
+	 */
+	if (alive && n == 2 && (pfd[1].revents & POLLIN))
 		refuse_callers(c);
-	if (pfd[0].revents & (POLLHUP | POLLERR | POLLRDHUP | POLLNVAL))
-		return 0;
-	return !(pfd[0].revents & POLLIN) || discard_input(c->conn_fd);
+	return alive;
 }
 
 /*
