@@ -141,7 +141,8 @@ build_and_test() {
 need=enabled
 [ $strict = 1 ] || need=auto
 ci_args=(--buildtype=debugoptimized -Dbench=$need -Dtrace=$need)
-step "tests (-Werror)" 0 build_and_test "$B/ci" "!trace !bench !soak" "${ci_args[@]}"
+step "tests (-Werror)" 0 build_and_test "$B/ci" "!trace !bench !soak !python" "${ci_args[@]}"
+step "Python binding (pytest)" 1 build_and_test "$B/ci" "python" "${ci_args[@]}"
 step "zc-trace tests" 1 build_and_test "$B/ci" "trace" "${ci_args[@]}"
 step "benchmarks as tests" 1 build_and_test "$B/ci" "bench" "${ci_args[@]}"
 step "restart soak (shm, RING and SEQ)" 1 build_and_test "$B/ci" "soak" "${ci_args[@]}"
