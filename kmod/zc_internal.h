@@ -8,10 +8,12 @@
 #include <linux/atomic.h>
 #include <linux/bits.h>
 #include <linux/eventfd.h>
+#include <linux/fs.h>
 #include <linux/irq_work.h>
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
+#include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 
@@ -46,10 +48,23 @@ struct zc_mbox_ops {
 
 extern const struct zc_mbox_ops zc_mbox_sw_ops;
 
-/* One open file of /dev/zcN. */
+/*
+ * One open file of /dev/zcN.
+ *
+ * Each file has its own address_space (file->f_mapping), so its VMAs, and
+ * only its, are found by unmap_mapping_range(&f->mapping, ...): evicting a
+ * remote zaps that remote's mappings (its forks' too) and leaves the
+ * host's alone. Every PTE of the pool is installed by zc_vm_fault() under
+ * fault_sem (read); eviction sets @evicted under fault_sem (write), so once
+ * it has zapped, no fault can put a pool page back.
+ */
 struct zc_file {
 	struct zc_link *link;
 	u32 role;			/* ZC_ROLE_*, set once under bind_mutex */
+	bool evicted;			/* set once, under bind_mutex and fault_sem */
+	struct page *scratch;		/* what an evicted file's faults map */
+	struct rw_semaphore fault_sem;
+	struct address_space mapping;
 
 	/* Peer tracking, under link->lock. */
 	u32 peer_state;			/* ZC_PEER_* */
@@ -95,6 +110,7 @@ struct zc_link {
 	atomic64_t mmaps;
 	atomic_t mappings;			/* live VMAs */
 	atomic64_t errors;			/* failed ioctl/mmap calls */
+	atomic64_t evictions;			/* remotes evicted (ZC_IOC_EVICT) */
 };
 
 static inline u32 zc_peer_role(u32 role)

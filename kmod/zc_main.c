@@ -6,7 +6,17 @@
  * Each link is a misc device /dev/zcN with one pool, allocated at load time.
  * The driver never interprets the pool: userspace (libzc) formats it. It
  * supplies memory (mmap, shared only), doorbells (eventfds) and peer-loss
- * notification (EPOLLHUP on the /dev/zcN file, plus a doorbell).
+ * notification (EPOLLHUP on the /dev/zcN file, plus a doorbell). The host
+ * can evict the remote (ZC_IOC_EVICT): its mappings are zapped and its role
+ * is freed for the next one.
+ *
+ * Lock order (outermost first):
+ *   link->bind_mutex -> zc_file->fault_sem (write) -> nothing
+ *   link->bind_mutex -> i_mmap_rwsem -> page table locks (the zap)
+ *   link->bind_mutex -> link->lock -> eventfd wqh.lock
+ *   mmap_lock or the VMA lock (a fault) -> fault_sem (read) -> PTL
+ * No mmap_lock is ever taken under bind_mutex or fault_sem, and no user
+ * memory is touched under either (copy_from/to_user run outside them).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -245,6 +255,16 @@ static int zc_open(struct inode *inode, struct file *file)
 	if (!f)
 		return -ENOMEM;
 	f->link = link;
+	init_rwsem(&f->fault_sem);
+	/*
+	 * This file's own address_space, as its f_mapping: its VMAs are linked
+	 * there, so an eviction zaps exactly them (the inode's mapping would
+	 * hold every opener's). Nothing is ever in its page cache.
+	 */
+	address_space_init_once(&f->mapping);
+	f->mapping.host = inode;
+	f->mapping.a_ops = inode->i_mapping->a_ops;
+	file->f_mapping = &f->mapping;
 	init_irq_work(&f->ring_work, zc_ring_work);
 	atomic_set(&f->ring_hops, ZC_HOPS_NONE);
 	atomic64_set(&f->kicks_sent, 0);
@@ -291,11 +311,16 @@ static int zc_release(struct inode *inode, struct file *file)
 {
 	struct zc_file *f = file->private_data;
 
+	/* An evicted file was unbound by the eviction. */
 	if (f->role) {
 		mutex_lock(&f->link->bind_mutex);
-		zc_unbind(f);
+		if (!f->evicted)
+			zc_unbind(f);
 		mutex_unlock(&f->link->bind_mutex);
 	}
+	/* Every VMA holds the file: none maps the scratch page any more. */
+	if (f->scratch)
+		put_page(f->scratch);
 	kfree(f);
 	return 0;
 }
@@ -484,6 +509,86 @@ out_unlock:
 	return ret;
 }
 
+/*
+ * Host: take the remote's role away (ZC_IOC_EVICT). In order, under
+ * bind_mutex so that no remote can bind meanwhile:
+ *  1. the remote's file is marked evicted under its fault_sem: a fault
+ *     that already looked is done installing, any later one maps the
+ *     scratch page (or SIGBUS), and its mmap and ioctls fail;
+ *  2. every PTE of its mappings, in whichever process, is zapped: its own
+ *     address_space links its VMAs only, never the host's;
+ *  3. its role is released as if it had closed: its kick eventfd is no
+ *     longer watched, the host sees the remote lost (one peer event), and
+ *     the slot is free. Its doorbell is rung first, so a remote asleep on
+ *     it wakes and finds out (poll: EPOLLHUP | EPOLLERR).
+ * The zap takes i_mmap_rwsem and page table locks, never mmap_lock, so it
+ * cannot invert with a fault of that remote (mmap_lock -> fault_sem).
+ */
+static int zc_evict(struct file *file, struct zc_file *f, void __user *argp)
+{
+	struct zc_link *link = f->link;
+	struct zc_kmod_evict e;
+	struct page *scratch;
+	struct zc_file *r;
+	unsigned long flags;
+	int ret = 0;
+
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	/* role and evicted are written once, under bind_mutex */
+	if (!READ_ONCE(f->role))
+		return -ENOTCONN;
+	if (READ_ONCE(f->role) != ZC_ROLE_HOST)
+		return -EPERM;
+	if (copy_from_user(&e, argp, sizeof(e)))
+		return -EFAULT;
+	if ((e.flags & ~ZC_EVICT_F_IF_EVENTS) || e.__reserved[0] ||
+	    e.__reserved[1])
+		return -EINVAL;
+
+	/* Allocated before the lock; without it, the remote's faults SIGBUS. */
+	scratch = alloc_page(GFP_KERNEL | __GFP_ZERO);
+
+	if (mutex_lock_killable(&link->bind_mutex)) {
+		ret = -EINTR;
+		goto out_free;
+	}
+	/* end[] and peer_events of a bound host change under bind_mutex only */
+	r = link->end[ZC_ROLE_REMOTE];
+	if (!r) {
+		ret = -ENOENT;
+		goto out_unlock;
+	}
+	if ((e.flags & ZC_EVICT_F_IF_EVENTS) &&
+	    READ_ONCE(f->peer_events) != e.events) {
+		ret = -ESTALE;
+		goto out_unlock;
+	}
+
+	down_write(&r->fault_sem);
+	WRITE_ONCE(r->evicted, true);
+	r->scratch = scratch;
+	scratch = NULL;
+	up_write(&r->fault_sem);
+
+	unmap_mapping_range(&r->mapping, 0, 0, 1);
+
+	spin_lock_irqsave(&link->lock, flags);
+	zc_ring_doorbell_locked(r);
+	spin_unlock_irqrestore(&link->lock, flags);
+	zc_unbind(r);	/* wakes poll_wq: the remote's poll sees the hang-up */
+
+	atomic64_inc(&link->evictions);
+	pr_debug("%s: remote evicted by pid %d\n", link->name,
+		 task_tgid_nr(current));
+out_unlock:
+	mutex_unlock(&link->bind_mutex);
+out_free:
+	if (scratch)
+		__free_page(scratch);
+	return ret;
+}
+
 static int zc_get_info(struct zc_file *f, void __user *argp)
 {
 	struct zc_link *link = f->link;
@@ -507,6 +612,7 @@ static int zc_get_info(struct zc_file *f, void __user *argp)
 	}
 	if (link->ops->caps & ZC_MBOX_CAP_SW_REMOTE)
 		info.flags |= ZC_INFO_F_SW_MAILBOX;
+	info.flags |= ZC_INFO_F_EVICT;
 	if (link->khost) {
 		info.flags |= ZC_INFO_F_KERNEL_HOST;
 		info.roles_bound |= 1U << ZC_ROLE_HOST;
@@ -555,6 +661,11 @@ static long zc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	void __user *argp = (void __user *)arg;
 	long ret;
 
+	/* An evicted file keeps nothing but the right to be closed. */
+	if (READ_ONCE(f->evicted)) {
+		ret = -EPIPE;
+		goto out;
+	}
 	switch (cmd) {
 	case ZC_IOC_GET_INFO:
 		ret = zc_get_info(f, argp);
@@ -565,10 +676,14 @@ static long zc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case ZC_IOC_PEER_STATE:
 		ret = zc_peer_state(f, argp);
 		break;
+	case ZC_IOC_EVICT:
+		ret = zc_evict(file, f, argp);
+		break;
 	default:
 		ret = -ENOTTY;
 		break;
 	}
+out:
 	if (ret)
 		atomic64_inc(&f->link->errors);
 	return ret;
@@ -584,7 +699,9 @@ static __poll_t zc_poll(struct file *file, poll_table *pt)
 	poll_wait(file, &link->poll_wq, pt);
 
 	spin_lock_irqsave(&link->lock, flags);
-	if (f->role) {
+	if (READ_ONCE(f->evicted)) {
+		mask |= EPOLLHUP | EPOLLERR;
+	} else if (f->role) {
 		if (f->peer_state == ZC_PEER_LOST)
 			mask |= EPOLLHUP;
 		if (f->peer_events != f->peer_events_seen)
@@ -596,35 +713,56 @@ static __poll_t zc_poll(struct file *file, poll_table *pt)
 
 static void zc_vm_open(struct vm_area_struct *vma)
 {
-	struct zc_link *link = vma->vm_private_data;
+	struct zc_file *f = vma->vm_private_data;
 
-	atomic_inc(&link->mappings);
+	atomic_inc(&f->link->mappings);
 }
 
 static void zc_vm_close(struct vm_area_struct *vma)
 {
-	struct zc_link *link = vma->vm_private_data;
+	struct zc_file *f = vma->vm_private_data;
 
-	atomic_dec(&link->mappings);
+	atomic_dec(&f->link->mappings);
 }
 
+/*
+ * The PTE is installed here, under fault_sem, not by the core after we
+ * return: an eviction between our check and the core's install would
+ * otherwise leave a pool page mapped after the zap.
+ */
 static vm_fault_t zc_vm_fault(struct vm_fault *vmf)
 {
-	struct zc_link *link = vmf->vma->vm_private_data;
+	struct vm_area_struct *vma = vmf->vma;
+	struct zc_file *f = vma->vm_private_data;
+	struct zc_link *link = f->link;
 	unsigned long off;
 	struct page *page;
+	int err;
 
 	/* vmf->pgoff counts from the start of the pool, not of the VMA */
 	if (vmf->pgoff >= link->pool_size >> PAGE_SHIFT)
 		return VM_FAULT_SIGBUS;
 	off = vmf->pgoff << PAGE_SHIFT;
-	if (link->contig)
+
+	down_read(&f->fault_sem);
+	if (f->evicted)
+		page = f->scratch;	/* private: shares nothing with anyone */
+	else if (link->contig)
 		page = virt_to_page(link->pool + off);
 	else
 		page = vmalloc_to_page(link->pool + off);
-	get_page(page);
-	vmf->page = page;
-	return 0;
+	err = page ? vm_insert_page(vma, vmf->address, page) : -EFAULT;
+	up_read(&f->fault_sem);
+
+	switch (err) {
+	case 0:
+	case -EBUSY:	/* another thread's fault got there first */
+		return VM_FAULT_NOPAGE;
+	case -ENOMEM:
+		return VM_FAULT_OOM;
+	default:
+		return VM_FAULT_SIGBUS;
+	}
 }
 
 static const struct vm_operations_struct zc_vm_ops = {
@@ -639,6 +777,7 @@ static int zc_mmap(struct file *file, struct vm_area_struct *vma)
 	struct zc_link *link = f->link;
 	unsigned long pool_pages = link->pool_size >> PAGE_SHIFT;
 	unsigned long npages = vma_pages(vma);
+	vm_flags_t vm_flags;
 	int ret = 0;
 
 	/*
@@ -648,7 +787,9 @@ static int zc_mmap(struct file *file, struct vm_area_struct *vma)
 	 * the memory a later peer will use. The pool is shared with the peer;
 	 * a private COW copy would silently stop seeing it.
 	 */
-	if (!READ_ONCE(f->role))
+	if (READ_ONCE(f->evicted))
+		ret = -EPIPE;
+	else if (!READ_ONCE(f->role))
 		ret = -ENOTCONN;
 	else if (!(vma->vm_flags & VM_MAYSHARE))
 		ret = -EINVAL;
@@ -662,14 +803,23 @@ static int zc_mmap(struct file *file, struct vm_area_struct *vma)
 		return ret;
 	}
 
-	/* The range was checked once: refuse to let mremap() grow it. */
+	/*
+	 * The range was checked once: refuse to let mremap() grow it. The
+	 * fault inserts pages itself (VM_MIXEDMAP, set here, where mmap_lock
+	 * is held for writing). A remote's mapping must be revocable, so it
+	 * cannot be pinned (VM_IO: get_user_pages() refuses it), or a pin
+	 * would outlive the eviction's zap; the host's can be.
+	 */
+	vm_flags = VM_DONTEXPAND | VM_DONTDUMP | VM_MIXEDMAP;
+	if (f->role == ZC_ROLE_REMOTE)
+		vm_flags |= VM_IO;
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
-	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	vm_flags_set(vma, vm_flags);
 #else
-	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	vma->vm_flags |= vm_flags;
 #endif
 	vma->vm_ops = &zc_vm_ops;
-	vma->vm_private_data = link;
+	vma->vm_private_data = f;
 	zc_vm_open(vma);
 	atomic64_inc(&link->mmaps);
 	return 0;
@@ -720,6 +870,7 @@ ZC_ATTR_U64(kick_loops, atomic64_read(&link->loops));
 ZC_ATTR_U64(mmaps, atomic64_read(&link->mmaps));
 ZC_ATTR_U64(mappings, atomic_read(&link->mappings));
 ZC_ATTR_U64(errors, atomic64_read(&link->errors));
+ZC_ATTR_U64(evictions, atomic64_read(&link->evictions));
 
 static ssize_t mailbox_show(struct device *dev, struct device_attribute *attr,
 			    char *buf)
@@ -744,6 +895,7 @@ static struct attribute *zc_attrs[] = {
 	&dev_attr_mmaps.attr,
 	&dev_attr_mappings.attr,
 	&dev_attr_errors.attr,
+	&dev_attr_evictions.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(zc);
@@ -805,6 +957,7 @@ static int zc_link_init(struct zc_link *link, u32 id)
 	atomic64_set(&link->mmaps, 0);
 	atomic_set(&link->mappings, 0);
 	atomic64_set(&link->errors, 0);
+	atomic64_set(&link->evictions, 0);
 
 	ret = zc_pool_alloc(link);
 	if (ret)

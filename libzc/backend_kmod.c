@@ -13,7 +13,9 @@
  * completes only once the host accepts it (zc_wait_peer()): the host's
  * accept rings the newcomer's doorbell. The host binds with
  * ZC_BIND_F_CLEAR, so the driver zeroes the pool before a remote can see
- * the host; the magic the remote checks is the current host's.
+ * the host; the magic the remote checks is the current host's. A remote
+ * that is lost or evicted (zc_evict_peer()) loses its role and its mapping
+ * (ZC_IOC_EVICT) before the host writes the region again for the next one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -347,6 +349,34 @@ static int kmod_peer_check(zc_region *r)
 	return peer_state(c) == ZC_PEER_UP;
 }
 
+/*
+ * Host: take the remote's role away (ZC_IOC_EVICT). The driver zaps its
+ * mappings of the pool, so what it writes from now on reaches nobody, and
+ * frees the role for the next remote, which kmod_accept() sees as a new
+ * attach. The pool stays: the host formats it again before the newcomer is
+ * accepted. ENOENT/ESTALE: the remote had gone by itself.
+ */
+static void kmod_evict(zc_region *r)
+{
+	struct kmod_ctx *c = r->bctx;
+	struct zc_kmod_evict e;
+
+	/*
+	 * Only the remote we accepted: one that bound since it left is the
+	 * next peer (ESTALE), to be accepted, not evicted.
+	 */
+	memset(&e, 0, sizeof(e));
+	if (c->accepted) {
+		e.flags = ZC_EVICT_F_IF_EVENTS;
+		e.events = c->accepted_events;
+	}
+	if (ioctl(c->dev_fd, ZC_IOC_EVICT, &e) < 0 && errno != ENOENT &&
+	    errno != ESTALE)
+		fprintf(stderr, "zc: %s: evicting the remote: %s\n",
+			r->backend_name, strerror(errno));
+	r->peer_fd = -1;
+}
+
 static void kmod_close(zc_region *r)
 {
 	struct kmod_ctx *c = r->bctx;
@@ -368,5 +398,6 @@ const struct zc_backend_ops zc_backend_kmod = {
 	.attach = kmod_attach,
 	.accept = kmod_accept,
 	.peer_check = kmod_peer_check,
+	.evict = kmod_evict,
 	.close = kmod_close,
 };

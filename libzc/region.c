@@ -299,7 +299,7 @@ int zc_evict_peer(zc_region *r)
 {
 	if (r->role != ZC_SIDE_HOST)
 		return -EINVAL;
-	if (!r->ops->evict || !r->ops->renew)
+	if (!r->ops->evict)
 		return -EOPNOTSUPP;
 	if (!r->had_peer || r->forgotten)
 		return 0;	/* nobody to evict */

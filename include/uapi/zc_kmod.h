@@ -29,6 +29,7 @@
 #define ZC_INFO_F_PHYS_VALID	(1U << 1) /* phys_base is filled in */
 #define ZC_INFO_F_SW_MAILBOX	(1U << 2) /* remote role is a second opener */
 #define ZC_INFO_F_KERNEL_HOST	(1U << 3) /* the kernel is the host (rpmsg_link) */
+#define ZC_INFO_F_EVICT		(1U << 4) /* ZC_IOC_EVICT is supported */
 
 /* zc_kmod_info.roles_bound: one bit per role, (1 << ZC_ROLE_x) */
 
@@ -76,6 +77,20 @@ struct zc_kmod_peer {
 	__u64 __reserved[2];
 };
 
+/*
+ * zc_kmod_evict.flags: ZC_EVICT_F_IF_EVENTS evicts only if the caller's
+ * peer event count (zc_kmod_peer.events) is still @events, i.e. the remote
+ * is the one the caller saw attach, not a newcomer that bound since the
+ * one it means left (-ESTALE, nothing evicted).
+ */
+#define ZC_EVICT_F_IF_EVENTS	(1U << 0)
+
+struct zc_kmod_evict {
+	__u32 flags;		/* ZC_EVICT_F_*; unknown bits: -EINVAL */
+	__u32 events;		/* with ZC_EVICT_F_IF_EVENTS */
+	__u64 __reserved[2];
+};
+
 #define ZC_IOC_MAGIC		0xC7
 
 /* Geometry, ABI version and (for CAP_SYS_ADMIN) the pool's physical base. */
@@ -84,5 +99,18 @@ struct zc_kmod_peer {
 #define ZC_IOC_BIND		_IOW(ZC_IOC_MAGIC, 0x01, struct zc_kmod_bind)
 /* Peer state; also acknowledges the peer events that raise EPOLLPRI. */
 #define ZC_IOC_PEER_STATE	_IOR(ZC_IOC_MAGIC, 0x02, struct zc_kmod_peer)
+/*
+ * Host only: take the role away from the bound remote. Its mappings of the
+ * pool are zapped (a later access maps one private scratch page, or gets
+ * SIGBUS if none could be allocated), its kicks are no longer forwarded,
+ * its file polls EPOLLHUP | EPOLLERR and its ioctls and mmap fail with
+ * EPIPE. The role is free for the next remote at once; the host sees the
+ * remote go (ZC_PEER_LOST, one peer event), as if it had closed.
+ * Errors: EBADF (read-only open), ENOTCONN (not bound), EPERM (not the
+ * host), ENOENT (no remote bound), ESTALE (see ZC_EVICT_F_IF_EVENTS). So that nothing outlives the zap, a
+ * remote's mapping cannot be pinned (it is VM_IO: io_uring fixed buffers
+ * and O_DIRECT on it fail with EFAULT); the host's can.
+ */
+#define ZC_IOC_EVICT		_IOW(ZC_IOC_MAGIC, 0x03, struct zc_kmod_evict)
 
 #endif /* _UAPI_ZC_KMOD_H */

@@ -103,7 +103,9 @@ int zc_wait_peer(zc_region *r, int timeout_ms);
  * connection is closed (it sees the host gone) and the region is forgotten
  * as zc_wait_peer() does; then zc_wait_peer() waits for the next peer.
  * Returns 0, or -EOPNOTSUPP where the backend cannot take a live peer's
- * access away (kmod: the driver has no way to revoke a remote's mapping).
+ * access away. With kmod the driver revokes the remote's role and zaps its
+ * mapping of the pool (ZC_IOC_EVICT): what it writes afterwards reaches
+ * nobody, and the host formats the same pool again for the next peer.
  */
 int zc_evict_peer(zc_region *r);
 

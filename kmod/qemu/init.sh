@@ -58,6 +58,8 @@ suite() {
 	run_test wiring zc_wiring 0
 	run_test uringbuf zc_uringbuf 0
 	run_test peer zc_peer 0
+	run_test evict zc_evict 0
+	run_test evict_link1 zc_evict 1
 	run_test race zc_race
 	# Attacks on the kick path and the role rules (zc_harden.c), one per line.
 	run_test harden_semaphore zc_harden semaphore
@@ -73,6 +75,7 @@ suite() {
 	run_test mmap_vmalloc zc_mmap 0
 	run_test pingpong_vmalloc zc_pingpong 0 1000
 	run_test peer_vmalloc zc_peer 0
+	run_test evict_vmalloc zc_evict 0
 	# A pool above the page allocator's limit falls back to vmalloc.
 	run_test big_pool zc_load.sh reload pool_size=16777216 contiguous=0
 	run_test mmap_big zc_mmap 0
@@ -86,6 +89,7 @@ suite() {
 	run_test libzc_peer zc_libzc.sh test_peer
 	run_test libzc_uring zc_libzc.sh test_uring
 	run_test libzc_seq zc_libzc.sh test_seq
+	run_test libzc_evict zc_libzc.sh zc_levict kmod:/dev/zc0
 	# The two-process stress stream (CRC on every message), shortened for TCG.
 	export ZC_STRESS_MSGS=200000
 	run_test libzc_stress zc_libzc.sh test_stress
@@ -95,6 +99,10 @@ suite() {
 	run_test libzc_peer_seq zc_libzc.sh test_peer
 	run_test libzc_stress_seq zc_libzc.sh test_stress
 	unset ZC_CHAN_MODE ZC_STRESS_MSGS
+	# The restart soak over the driver: each remote SIGKILLed mid-stream and
+	# restarted, every message accounted for; 200 per mode (~10-20 s each).
+	run_test soak_kmod_ring zc_libzc.sh soak_restart --mode ring --restarts 200 --uri kmod:/dev/zc0
+	run_test soak_kmod_seq zc_libzc.sh soak_restart --mode seq --restarts 200 --uri kmod:/dev/zc0
 	run_test zcbench_kmod zc_libzc.sh zc_bench.sh kmod:/dev/zc0
 	run_test zcbench_shm zc_bench.sh shm:bench
 	# The /dev/rpmsgX way: link 1 hosted by the kernel, two endpoints, echoed

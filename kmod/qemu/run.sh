@@ -213,6 +213,10 @@ for t in $LIBZC_TESTS; do
 		"$LZ/libzc.a" -luring -lpthread || die "building tests/test_$t.c"
 done
 
+# The restart soak (tests/soak/), run over kmod:/dev/zc0 with fewer restarts.
+gcc -static $LZFLAGS -o "$RD/tests/soak_restart" "$ROOT/tests/soak/soak_restart.c" \
+	"$LZ/libzc.a" -luring -lpthread || die "building tests/soak/soak_restart.c"
+
 # The zc CLI, for "zc bench" over kmod and over shm in the same guest.
 mkdir -p "$LZ/tool"
 for src in "$ROOT"/tools/*.c; do
@@ -316,6 +320,7 @@ boot_and_judge() {
 	sed -n "s/^ZC-BENCH /kmod\/qemu: [$kver] /p" "$log"
 	sed -n "s/^ZC-ZCBENCH /kmod\/qemu: [$kver] zc bench /p" "$log"
 	sed -n "s/^\(harden\|khost\|uringbuf\): /kmod\/qemu: [$kver] \1: /p" "$log"
+	sed -n "s/^\(soak [a-z]*: .*\)/kmod\/qemu: [$kver] \1/p" "$log"
 	echo "kmod/qemu: [$kver] boot+tests $((t2 - t1))s, log $log"
 	if [ "$fail" != 0 ]; then
 		echo "---- [$kver] guest log (tail) ----"
