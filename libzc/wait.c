@@ -49,7 +49,7 @@ void zc__bell_drain(zc_region *r)
 	struct pollfd p = { .fd = r->bell_fd, .events = POLLIN };
 
 	if (preadv2(r->bell_fd, &iov, 1, -1, RWF_NOWAIT) >= 0 ||
-	    (errno != EOPNOTSUPP && errno != EINVAL))
+	    (errno != EOPNOTSUPP && errno != EINVAL && errno != ENOSYS))
 		return;	/* drained, or nothing was pending (EAGAIN) */
 	if (poll(&p, 1, 0) == 1 && (p.revents & POLLIN))
 		(void)!read(r->bell_fd, &v, sizeof(v));
