@@ -304,22 +304,33 @@ static int shm_accept(zc_region *r, int timeout_ms)
 		r->peer_fd = -1;
 	}
 	for (;;) {
-		uint64_t now = zc__now_ns();
 		int ms = -1;
 
+		/*
+		 * Look at the door at least once, also with timeout 0 (a
+		 * caller already waiting there is taken: a host polling for
+		 * a peer with timeout 0 never got one).
+		 */
 		if (timeout_ms >= 0) {
-			if (now >= deadline)
-				return -ETIMEDOUT;
-			ms = (int)((deadline - now + 999999) / 1000000);
+			uint64_t now = zc__now_ns();
+
+			ms = now >= deadline ? 0 :
+			     (int)((deadline - now + 999999) / 1000000);
 		}
 		rc = poll(&pfd, 1, ms);
 		if (rc < 0 && errno != EINTR)
 			return -errno;
-		if (rc <= 0)
+		if (rc <= 0) {
+			if (ms == 0)
+				return -ETIMEDOUT;
 			continue;
+		}
 		fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			if (ms == 0)
+				return -ETIMEDOUT;
 			continue;
+		}
 		if (send_hello(fd, c, 0, r->map_size) == 0)
 			break;
 		close(fd);	/* it went away before the hello: wait for another */
