@@ -54,23 +54,6 @@ static void ctx_free(struct kmod_ctx *c)
 	free(c);
 }
 
-static uint64_t deadline_of(int timeout_ms)
-{
-	return timeout_ms < 0 ? UINT64_MAX :
-	       zc__now_ns() + (uint64_t)timeout_ms * 1000000ULL;
-}
-
-/* Milliseconds left until @deadline for poll(), -1 for none; 0 when past. */
-static int ms_left(uint64_t deadline)
-{
-	uint64_t now;
-
-	if (deadline == UINT64_MAX)
-		return -1;
-	now = zc__now_ns();
-	return now >= deadline ? 0 : (int)((deadline - now + 999999) / 1000000);
-}
-
 static int peer_state_ev(struct kmod_ctx *c, uint32_t *events)
 {
 	struct zc_kmod_peer p;
@@ -201,7 +184,7 @@ static int kmod_create(zc_region *r, const char *target,
 static int kmod_accept(zc_region *r, int timeout_ms)
 {
 	struct kmod_ctx *c = r->bctx;
-	uint64_t deadline = deadline_of(timeout_ms);
+	uint64_t deadline = zc__deadline(timeout_ms);
 	struct epoll_event ev;
 	uint64_t one = 1;
 	uint32_t events = 0;
@@ -219,7 +202,7 @@ static int kmod_accept(zc_region *r, int timeout_ms)
 		 */
 		if (st == ZC_PEER_UP && (!c->accepted || events != c->accepted_events))
 			break;
-		ms = ms_left(deadline);
+		ms = zc__ms_left(deadline);
 		if (ms == 0)
 			return -ETIMEDOUT;
 		/* edge-triggered: a lost peer's lasting EPOLLHUP does not spin */
@@ -251,7 +234,7 @@ static int kmod_accept(zc_region *r, int timeout_ms)
 static int kmod_attach(zc_region *r, const char *target, int timeout_ms,
 		       int wait_host)
 {
-	uint64_t deadline = deadline_of(timeout_ms);
+	uint64_t deadline = zc__deadline(timeout_ms);
 	struct kmod_ctx *c;
 	struct zc_superblock *sb;
 	void *base;
@@ -273,7 +256,7 @@ static int kmod_attach(zc_region *r, const char *target, int timeout_ms,
 			return st;
 		if (!wait_host || timeout_ms == 0)
 			return -ENOENT;
-		ms = ms_left(deadline);
+		ms = zc__ms_left(deadline);
 		if (ms == 0)
 			return -ENOENT;	/* it never appeared */
 		usleep(1000U * (unsigned int)(ms < 0 || ms > HOST_RETRY_MS ?
@@ -285,7 +268,7 @@ static int kmod_attach(zc_region *r, const char *target, int timeout_ms,
 			{ .fd = c->bell_fd, .events = POLLIN },
 			{ .fd = c->dev_fd, .events = 0 },	/* EPOLLHUP: host lost */
 		};
-		int ms = ms_left(deadline);
+		int ms = zc__ms_left(deadline);
 
 		if (ms == 0) {
 			ctx_free(c);
@@ -326,7 +309,7 @@ static int kmod_attach(zc_region *r, const char *target, int timeout_ms,
 			rc = -ENOENT;
 			goto fail;
 		}
-		if (ms_left(deadline) == 0) {
+		if (zc__ms_left(deadline) == 0) {
 			rc = -ETIMEDOUT;
 			goto fail;
 		}

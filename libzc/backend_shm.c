@@ -294,8 +294,7 @@ static int shm_accept(zc_region *r, int timeout_ms)
 {
 	struct shm_ctx *c = r->bctx;
 	struct pollfd pfd = { .fd = c->listen_fd, .events = POLLIN };
-	uint64_t deadline = timeout_ms < 0 ? UINT64_MAX :
-			    zc__now_ns() + (uint64_t)timeout_ms * 1000000ULL;
+	uint64_t deadline = zc__deadline(timeout_ms);
 	int fd, rc;
 
 	if (c->conn_fd >= 0) {
@@ -304,19 +303,13 @@ static int shm_accept(zc_region *r, int timeout_ms)
 		r->peer_fd = -1;
 	}
 	for (;;) {
-		int ms = -1;
-
 		/*
 		 * Look at the door at least once, also with timeout 0 (a
 		 * caller already waiting there is taken: a host polling for
 		 * a peer with timeout 0 never got one).
 		 */
-		if (timeout_ms >= 0) {
-			uint64_t now = zc__now_ns();
+		int ms = zc__ms_left(deadline);
 
-			ms = now >= deadline ? 0 :
-			     (int)((deadline - now + 999999) / 1000000);
-		}
 		rc = poll(&pfd, 1, ms);
 		if (rc < 0 && errno != EINTR)
 			return -errno;
@@ -558,17 +551,6 @@ static int recv_hello(int fd, struct shm_hello *h, int fds[3], int timeout_ms)
 	return 0;
 }
 
-/* Milliseconds left until @deadline (-1: none; 0: past). */
-static int ms_left(uint64_t deadline)
-{
-	uint64_t now;
-
-	if (deadline == UINT64_MAX)
-		return -1;
-	now = zc__now_ns();
-	return now >= deadline ? 0 : (int)((deadline - now + 999999) / 1000000);
-}
-
 /*
  * Connect to the host's socket; with @wait_host, a host not listening yet
  * is looked for again every CONNECT_RETRY_MS until @deadline.
@@ -596,7 +578,7 @@ static int connect_host(const struct sockaddr_un *sa, socklen_t sl,
 			return -err;
 		if (!wait_host)
 			return err == EAGAIN ? -EBUSY : -ENOENT;
-		ms = ms_left(deadline);
+		ms = zc__ms_left(deadline);
 		if (ms == 0)	/* it never appeared, or never took us */
 			return err == EAGAIN ? -ETIMEDOUT : -ENOENT;
 		poll(NULL, 0, ms < 0 || ms > CONNECT_RETRY_MS ? CONNECT_RETRY_MS : ms);
@@ -606,8 +588,7 @@ static int connect_host(const struct sockaddr_un *sa, socklen_t sl,
 static int shm_attach(zc_region *r, const char *target, int timeout_ms,
 		      int wait_host)
 {
-	uint64_t deadline = timeout_ms < 0 ? UINT64_MAX :
-			    zc__now_ns() + (uint64_t)timeout_ms * 1000000ULL;
+	uint64_t deadline = zc__deadline(timeout_ms);
 	struct sockaddr_un sa;
 	struct shm_hello h;
 	struct shm_ctx *c;
@@ -626,7 +607,7 @@ static int shm_attach(zc_region *r, const char *target, int timeout_ms,
 	if (rc < 0)
 		goto fail;
 	c->conn_fd = rc;
-	rc = recv_hello(c->conn_fd, &h, fds, ms_left(deadline));
+	rc = recv_hello(c->conn_fd, &h, fds, zc__ms_left(deadline));
 	if (rc)
 		goto fail;
 	c->mem_fd = fds[0];

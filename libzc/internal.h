@@ -140,6 +140,24 @@ static inline struct zc_chan_entry *zc__entry(zc_region *r, uint32_t c)
 }
 
 ZC_HIDDEN uint64_t zc__now_ns(void);
+
+/* The zc__now_ns() at which a wait of @timeout_ms ends (UINT64_MAX: never). */
+static inline uint64_t zc__deadline(int timeout_ms)
+{
+	return timeout_ms < 0 ? UINT64_MAX :
+	       zc__now_ns() + (uint64_t)timeout_ms * 1000000ULL;
+}
+
+/* Milliseconds left until @deadline, rounded up, for poll(): -1 none, 0 past. */
+static inline int zc__ms_left(uint64_t deadline)
+{
+	uint64_t now;
+
+	if (deadline == UINT64_MAX)
+		return -1;
+	now = zc__now_ns();
+	return now >= deadline ? 0 : (int)((deadline - now + 999999) / 1000000);
+}
 /* Returns 1 if the peer is alive, 0 if it is gone (and records that). */
 ZC_HIDDEN int zc__peer_alive(zc_region *r);
 /* The same from what is already known, without asking the backend. */

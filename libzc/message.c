@@ -31,23 +31,6 @@
  */
 #define READ_POLL_NS	(50ULL * 1000000ULL)
 
-static uint64_t deadline_of(int timeout_ms)
-{
-	return timeout_ms < 0 ? UINT64_MAX :
-	       zc__now_ns() + (uint64_t)timeout_ms * 1000000ULL;
-}
-
-/* Milliseconds left until @deadline (-1: none; 0: past). */
-static int ms_left(uint64_t deadline)
-{
-	uint64_t now;
-
-	if (deadline == UINT64_MAX)
-		return -1;
-	now = zc__now_ns();
-	return now >= deadline ? 0 : (int)((deadline - now + 999999) / 1000000);
-}
-
 /* A wait that ran out: -EAGAIN for a call that was not to wait at all. */
 static int expired(int rc, int timeout_ms)
 {
@@ -65,7 +48,7 @@ ssize_t zc_write(zc_channel *ch, const void *buf, size_t len, int timeout_ms)
 {
 	const uint8_t *src = buf;
 	uint32_t room = ch->slot_size - ZC_FRAME_HDR_SIZE;
-	uint64_t deadline = deadline_of(timeout_ms);
+	uint64_t deadline = zc__deadline(timeout_ms);
 	struct zc_buf bufs[ZC_BURST_MAX];
 	uint16_t flags[ZC_BURST_MAX];
 	size_t off = 0;
@@ -93,7 +76,7 @@ ssize_t zc_write(zc_channel *ch, const void *buf, size_t len, int timeout_ms)
 		int n = zc_reserve_burst(ch, bufs, want);
 
 		if (n == 0) {
-			rc = expired(zc_wait_tx(ch, ms_left(deadline)), timeout_ms);
+			rc = expired(zc_wait_tx(ch, zc__ms_left(deadline)), timeout_ms);
 			if (!rc)
 				continue;
 			n = rc;
@@ -240,7 +223,7 @@ static int keep_partial(zc_channel *ch, const uint8_t *dst, size_t off,
 ssize_t zc_read(zc_channel *ch, void *buf, size_t cap, int timeout_ms)
 {
 	struct zc__chan *lc = zc__lib(ch);
-	uint64_t deadline = deadline_of(timeout_ms);
+	uint64_t deadline = zc__deadline(timeout_ms);
 	/* A poll (timeout 0) reads what is queued, but not forever. */
 	uint64_t limit = timeout_ms == 0 ? deadline + READ_POLL_NS : deadline;
 	uint8_t *dst = buf;
@@ -280,7 +263,7 @@ ssize_t zc_read(zc_channel *ch, void *buf, size_t cap, int timeout_ms)
 			if (limit != UINT64_MAX && zc__now_ns() >= limit &&
 			    keep_partial(ch, dst, off, ch->reasm.total))
 				return timeout_ms ? -ETIMEDOUT : -EAGAIN;
-			rc = expired(zc_wait_rx(ch, ms_left(deadline)), timeout_ms);
+			rc = expired(zc_wait_rx(ch, zc__ms_left(deadline)), timeout_ms);
 			if (rc == -ETIMEDOUT || rc == -EAGAIN) {
 				if (keep_partial(ch, dst, off, ch->reasm.total))
 					return rc;
